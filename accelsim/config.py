@@ -1,0 +1,177 @@
+"""Typed architecture and workload schema (DESIGN §2): units in key names, strict keys.
+
+Every model rejects unknown keys; :func:`load_workload` turns any validation failure into one
+:class:`~accelsim.errors.ConfigError` naming the YAML path and a hint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+
+Dataflow = Literal["ws", "os", "is"]
+Scheme = Literal["int8", "fp16", "vq", "ssvq"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PEArrayConfig(Strict):
+    """Systolic array: ``rows × cols`` MACs, SCALE-Sim dataflow, MAC precision."""
+
+    rows: PositiveInt = 32
+    cols: PositiveInt = 32
+    dataflow: Dataflow = "ws"
+    mac: Literal["int8", "fp16"] = "int8"
+
+
+class BufferConfig(Strict):
+    """An on-chip SRAM buffer. ``double_buffer`` gives each tile half the capacity."""
+
+    size_KiB: PositiveFloat
+    banks: PositiveInt = 8
+    width_bits: PositiveInt = 256
+    double_buffer: bool = True
+
+
+class CodebookBufferConfig(Strict):
+    """SRAM that holds VQ/SSVQ codebooks (``banks`` serve one lookup each per cycle)."""
+
+    size_KiB: PositiveFloat = 16
+    banks: PositiveInt = 8
+    width_bits: PositiveInt = 128
+
+
+class SRAMConfig(Strict):
+    weight: BufferConfig = BufferConfig(size_KiB=128)
+    input: BufferConfig = BufferConfig(size_KiB=128)
+    output: BufferConfig = BufferConfig(size_KiB=64)
+    codebook: CodebookBufferConfig = CodebookBufferConfig()
+
+
+class DecoderConfig(Strict):
+    """Sign-mask decoder: codebook lookups served per cycle and pipeline latency."""
+
+    lookups_per_cycle: PositiveInt = 32
+    pipeline_depth: PositiveInt = 2
+
+
+class DramConfig(Strict):
+    """Off-chip memory. ``preset`` names a DRAM standard, ``ideal`` or ``simple``.
+
+    ``simple``: ``bandwidth_GBps`` × ``efficiency`` with a fixed ``latency_ns`` per request.
+    For the JEDEC presets every organisation field and any ``timing`` entry (in DRAM clock
+    cycles, e.g. ``{tRCD: 24}``) can be overridden.
+    """
+
+    preset: str = "LPDDR4-3200"
+    channels: PositiveInt | None = None
+    ranks: PositiveInt | None = None
+    channel_width_bits: PositiveInt | None = None
+    mapping: str | None = None
+    queue_depth: PositiveInt = 32
+    bandwidth_GBps: PositiveFloat | None = None
+    efficiency: float = Field(0.9, gt=0, le=1)
+    latency_ns: float = Field(100.0, ge=0)
+    timing: dict[str, float] = {}
+
+    @model_validator(mode="after")
+    def _known_preset(self) -> DramConfig:
+        from accelsim import dram
+
+        names = ("ideal", "simple", *dram.PRESET_NAMES)
+        if self.preset not in names:
+            from accelsim.errors import did_you_mean
+
+            raise ValueError(f"unknown DRAM preset {self.preset!r}{did_you_mean(self.preset, names)}")
+        if self.preset == "simple" and self.bandwidth_GBps is None:
+            raise ValueError("preset 'simple' needs bandwidth_GBps")
+        return self
+
+
+class EnergyConfig(Strict):
+    """Per-access energy table: a preset plus overrides of any entry (pJ)."""
+
+    preset: Literal["default"] = "default"
+    overrides: dict[str, float] = {}
+
+
+class ArchConfig(Strict):
+    name: str = "custom"
+    clock_MHz: PositiveFloat = 800
+    pe_array: PEArrayConfig = PEArrayConfig()
+    sram: SRAMConfig = SRAMConfig()
+    decoder: DecoderConfig = DecoderConfig()
+    dram: DramConfig = DramConfig()
+    energy: EnergyConfig = EnergyConfig()
+
+
+class CompressionConfig(Strict):
+    """Weight format: ``int8``/``fp16`` (dense) or ``vq``/``ssvq`` with ``k`` codewords of ``d``."""
+
+    scheme: Scheme = "int8"
+    k: PositiveInt | None = None
+    d: PositiveInt | None = None
+    codebook_dtype: Literal["fp16", "int8"] = "fp16"
+
+    @model_validator(mode="after")
+    def _kd(self) -> CompressionConfig:
+        if self.scheme in ("vq", "ssvq"):
+            if self.k is None or self.d is None:
+                raise ValueError(f"scheme {self.scheme!r} needs k and d (e.g. k: 64, d: 8)")
+            if self.k < 2:
+                raise ValueError("k must be at least 2")
+        elif self.k is not None or self.d is not None:
+            raise ValueError(f"scheme {self.scheme!r} takes no k or d")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.scheme if self.k is None else f"{self.scheme}-k{self.k}-d{self.d}"
+
+
+class LayerSpec(Strict):
+    """An explicit layer in a workload's ``layers:`` list (canonical GEMM view)."""
+
+    name: str
+    op: Literal["linear", "conv", "matmul", "embedding"] = "linear"
+    M: PositiveInt
+    K: PositiveInt
+    N: PositiveInt
+    groups: PositiveInt = 1
+    weights: bool = True
+    in_elems: int = Field(0, ge=0)
+    stride: PositiveInt = 1
+    kernel: tuple[PositiveInt, PositiveInt] = (1, 1)
+    weight_name: str = ""
+
+
+class WorkloadConfig(Strict):
+    """What ``python -m accelsim run`` takes. Exactly one of model / layers / onnx."""
+
+    name: str = "workload"
+    arch: ArchConfig
+    model: str | None = None
+    model_args: dict[str, Any] = {}
+    layers: list[LayerSpec] | None = None
+    onnx: Path | None = None
+    batch: PositiveInt = 1
+    compression: CompressionConfig = CompressionConfig()
+    traces: Path | None = None
+    baseline: CompressionConfig | None = CompressionConfig()
+    seed: int = 0
+    sweep: dict[str, list[Any]] | None = None
+    zip: dict[str, list[Any]] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WorkloadConfig:
+        given = [k for k in ("model", "layers", "onnx") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'model' (zoo name), 'layers' (explicit list) or 'onnx' (file); "
+                f"got {given or 'none'}"
+            )
+        return self

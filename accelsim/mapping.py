@@ -1,0 +1,190 @@
+"""Per-layer tiling and loop order: the mapping (Timeloop's third spec, built in code).
+
+A layer of ``groups`` GEMMs (``M × K × N`` each) is cut into tiles of ``Gt`` groups ×
+``Mt × Kt × Nt`` and walked by a loop nest: groups outermost, then the three tile loops in one
+of six orders. The search is exhaustive over a fixed candidate grid (vectorised in numpy):
+
+* candidates do not depend on buffer sizes, and feasibility only grows with capacity, so a
+  larger buffer can never pick a worse mapping (the mapper is monotone by construction);
+* spatial dims are cut in whole multiples of the array size, so tile fold counts add up exactly
+  to the untiled SCALE-Sim count when only spatial dims are cut;
+* the objective is an estimated latency: ``fill + max(compute, traffic / bandwidth) + last
+  write + partial-sum read-backs`` where the fill is the first weight tile plus the first input
+  fold (operands stream in fold by fold); traffic, then fewer tiles break ties. The estimate
+  is monotone in buffer size by construction; the simulated cycles follow it closely but not
+  exactly (request-granularity effects of a few percent on small layers, see tests).
+
+Buffer model: a double-buffered buffer gives a tile half its capacity. The output buffer holds
+32-bit partial sums (``PSUM_BYTES``); finished outputs go to DRAM at activation width. Conv
+input tiles are charged their real footprint (``in_elems / (groups·M·K)`` of the im2col tile).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.errors import InfeasibleError
+from accelsim.pe_array import folds, spatial_temporal
+
+PSUM_BYTES = 4
+ORDERS = tuple("".join(p) for p in itertools.permutations("mkn"))  # outermost first
+
+
+@dataclass(frozen=True)
+class Operands:
+    """Byte widths of the three operands of a layer (weights may be fractional: compressed)."""
+
+    w_bits: float
+    in_bytes: float
+    out_bytes: float
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Chosen tiling of one layer and the DRAM traffic it implies (bytes, whole layer)."""
+
+    Gt: int
+    Mt: int
+    Kt: int
+    Nt: int
+    order: str
+    tiles: tuple[int, int, int, int]
+    """Trip counts (tg, tm, tk, tn)."""
+    weight_bytes: float
+    input_bytes: float
+    output_bytes: float
+    est_cycles: float
+
+    @property
+    def steps(self) -> int:
+        tg, tm, tk, tn = self.tiles
+        return tg * tm * tk * tn
+
+
+def _splits(total: int, unit: int) -> np.ndarray:
+    """Tile-size candidates: multiples of ``unit`` (powers of two of it, a few fractions) + total."""
+    cands = {total}
+    size = unit
+    while size < total:
+        cands.add(size)
+        size *= 2
+    for parts in (2, 3, 4, 6, 8, 12, 16):
+        cands.add(max(unit, -(-total // parts // unit) * unit) if total > unit else total)
+    return np.array(sorted(c for c in cands if 1 <= c <= total), dtype=np.int64)
+
+
+def _cut_units(dataflow: str, rows: int, cols: int) -> tuple[int, int, int]:
+    """Multiple each of M, K, N must be cut in (1 on the temporal dimension)."""
+    sr, sc, _ = spatial_temporal(dataflow, "M", "K", "N")
+    unit = {"M": 1, "K": 1, "N": 1}
+    unit[sr] = rows
+    unit[sc] = cols
+    return unit["M"], unit["K"], unit["N"]
+
+
+def _tiled_compute(dataflow, rows, cols, M, K, N, Mt, Kt, Nt):
+    """Total SCALE-Sim cycles over all tiles of one group (full tiles + remainder tiles)."""
+    from accelsim.pe_array import compute_cycles
+
+    total = 0
+    for m, cm in ((Mt, M // Mt), (M % Mt, 1)):
+        for k, ck in ((Kt, K // Kt), (K % Kt, 1)):
+            for n, cn in ((Nt, N // Nt), (N % Nt, 1)):
+                count = cm * ck * cn * (m > 0) * (k > 0) * (n > 0)
+                safe = [np.maximum(x, 1) for x in (m, k, n)]
+                total = total + count * compute_cycles(dataflow, rows, cols, *safe)
+    return total
+
+
+def _reload(order: str, dims: str, trips: dict) -> np.ndarray:
+    """How often an operand indexed by ``dims`` is fetched: loops outside its innermost index."""
+    innermost = max(order.index(d) for d in dims)
+    factor = np.ones_like(trips["m"])
+    for d in order[:innermost]:
+        if d not in dims:
+            factor = factor * trips[d]
+    return factor
+
+
+def capacities(arch) -> dict[str, float]:
+    """Bytes available to one tile in each buffer."""
+    out = {}
+    for name in ("weight", "input", "output"):
+        buf = getattr(arch.sram, name)
+        out[name] = buf.size_KiB * 1024 / (2 if buf.double_buffer else 1)
+    return out
+
+
+def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
+    """Best feasible mapping of ``layer`` on ``arch``; :class:`InfeasibleError` if none fits.
+
+    ``bytes_per_cycle`` is the DRAM bandwidth the estimate assumes (``inf`` for ideal memory).
+    """
+    pe = arch.pe_array
+    um, uk, un = _cut_units(pe.dataflow, pe.rows, pe.cols)
+    G, M, K, N = layer.groups, layer.M, layer.K, layer.N
+    footprint = min(1.0, layer.in_elems / (G * M * K))
+    grid = np.meshgrid(
+        _splits(G, 1), _splits(M, um), _splits(K, uk), _splits(N, un), indexing="ij"
+    )
+    Gt, Mt, Kt, Nt = (g.ravel() for g in grid)
+    cap = capacities(arch)
+    need_w = Gt * Kt * Nt * ops.w_bits / 8
+    need_i = Gt * Mt * Kt * footprint * ops.in_bytes
+    need_o = Gt * Mt * Nt * PSUM_BYTES
+    ok = (need_w <= cap["weight"]) & (need_i <= cap["input"]) & (need_o <= cap["output"])
+    if not ok.any():
+        _raise_infeasible(layer, need_w.min(), need_i.min(), need_o.min(), cap)
+    Gt, Mt, Kt, Nt = Gt[ok], Mt[ok], Kt[ok], Nt[ok]
+    tg, tm, tk, tn = -(-G // Gt), -(-M // Mt), -(-K // Kt), -(-N // Nt)
+    trips = {"m": tm, "k": tk, "n": tn}
+    w_total = G * K * N * ops.w_bits / 8
+    i_total = layer.in_elems * ops.in_bytes
+    o_total = G * M * N * ops.out_bytes
+    compute = _tiled_compute(pe.dataflow, pe.rows, pe.cols, M, K, N, Mt, Kt, Nt) * G
+    # the first weight tile is one request ahead of the first input on the bus; the input
+    # streams in fold by fold, so the first step starts after the weights + one input fold
+    first_folds = Gt * folds(pe.dataflow, pe.rows, pe.cols, Mt, Kt, Nt)
+    fill = (need_w[ok] + need_i[ok] / first_folds) / bytes_per_cycle
+    # the last output tile's write is never hidden; with one output slot, none are
+    out_tiles = tg * tm * tn
+    o_tile = o_total / out_tiles
+    exposed_out = (o_total if not arch.sram.output.double_buffer else o_tile) / bytes_per_cycle
+    best = None
+    for order in ORDERS:
+        w = w_total * _reload(order, "kn", trips)
+        i = i_total * _reload(order, "mk", trips)
+        k_outer = order.index("k") < max(order.index("m"), order.index("n"))
+        spill = _reload(order, "mn", trips) if k_outer else np.ones_like(tm)
+        psum_reads = (spill - 1) * G * M * N * PSUM_BYTES
+        o = o_total + 2 * psum_reads
+        traffic = w + i + o
+        steps = tg * tm * tk * tn
+        # partial sums are read back by the PE array itself: never hidden
+        est = fill + np.maximum(compute, traffic / bytes_per_cycle) + exposed_out
+        est = est + psum_reads / bytes_per_cycle
+        key = np.lexsort((steps, traffic, np.round(est, 6)))[0]
+        cand = (float(np.round(est[key], 6)), float(traffic[key]), int(steps[key]), order, key,
+                float(w[key]), float(i[key]), float(o[key]))
+        if best is None or cand[:3] < best[:3]:
+            best = cand
+    est, _, _, order, j, w, i, o = best
+    return Mapping(
+        Gt=int(Gt[j]), Mt=int(Mt[j]), Kt=int(Kt[j]), Nt=int(Nt[j]), order=order,
+        tiles=(int(tg[j]), int(tm[j]), int(tk[j]), int(tn[j])),
+        weight_bytes=w, input_bytes=i, output_bytes=o, est_cycles=est,
+    )
+
+
+def _raise_infeasible(layer, need_w, need_i, need_o, cap) -> None:
+    for buf, need in (("weight", need_w), ("input", need_i), ("output", need_o)):
+        if need > cap[buf]:
+            raise InfeasibleError(
+                f"layer {layer.name!r}: the smallest tile needs {need / 1024:.2f} KiB in the {buf} "
+                f"buffer but only {cap[buf] / 1024:.2f} KiB is available per tile "
+                f"(arch.sram.{buf}.size_KiB; halved when double_buffer is true)"
+            )
+    raise InfeasibleError(f"layer {layer.name!r}: no tiling fits the buffers")

@@ -1,0 +1,1 @@
+"""Torch re-implementations of real models whose weights ship offline (no transformers needed)."""

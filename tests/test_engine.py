@@ -1,0 +1,151 @@
+"""Engine: closed-form cycle counts, byte accounting and the invariants of DESIGN §4."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import gemm_workload
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import accelsim
+from accelsim.pe_array import compute_cycles
+
+
+def run(workload, *overrides):
+    return accelsim.simulate(workload, overrides)
+
+
+def test_single_gemm_ideal_memory_reports_scalesim_cycles():
+    res = run(gemm_workload())
+    assert res.summary["totals"]["cycles"] == compute_cycles("ws", 32, 32, 197, 192, 768) == 41904
+    row = res.layers.iloc[0]
+    assert row["stall_dram"] == 0 and row["cycles_compute"] == 41904
+
+
+@pytest.mark.parametrize("flow", ["ws", "os", "is"])
+def test_spatial_tiling_keeps_scalesim_count(flow):
+    # a 4 KiB weight tile forces K/N tiling; spatial cuts add folds exactly
+    wl = gemm_workload(M=64, K=256, N=512,
+                       sram={"weight": {"size_KiB": 8}},
+                       pe_array={"rows": 32, "cols": 32, "dataflow": flow})
+    res = run(wl)
+    assert res.layers.iloc[0]["steps"] > 1 or flow != "ws"
+    assert res.summary["totals"]["cycles_compute"] >= compute_cycles(flow, 32, 32, 64, 256, 512)
+    if flow == "ws":
+        assert res.summary["totals"]["cycles"] == compute_cycles(flow, 32, 32, 64, 256, 512)
+
+
+def test_memory_bound_layer_closed_form():
+    # 1 MiB of int8 weights over a 1 GB/s bus at 1 GHz: ≥ 1 Mi cycles, compute is tiny
+    wl = gemm_workload(M=1, K=1024, N=1024, clock_MHz=1000,
+                       dram={"preset": "simple", "bandwidth_GBps": 1.0, "efficiency": 1.0,
+                             "latency_ns": 0})
+    res = run(wl)
+    t = res.summary["totals"]
+    weight_bytes = 1024 * 1024 + 1024 * 2  # int8 + fp16 scales
+    assert t["dram_read_B"]["weights"] == 1024 * 1024
+    # all traffic is serialised on one bus at 1 byte/cycle; the last compute follows the last byte
+    assert t["cycles"] >= weight_bytes
+    assert t["cycles"] <= t["dram_bytes"] + 2 * compute_cycles("ws", 32, 32, 1, 1024, 1024)
+    assert res.layers.iloc[0]["bound"] == "dram"
+
+
+def test_weight_bytes_equal_stream_totals_when_fetched_once():
+    from workloads.trace import stream_bytes
+
+    res = run(gemm_workload(M=197, K=192, N=768))
+    sb = stream_bytes((768, 192), "int8")
+    row = res.layers.iloc[0]
+    assert row["dram_read_weights_B"] == sb["weights"]
+    assert row["dram_read_scales_B"] == sb["scales"]
+
+
+def test_resident_activations_skip_dram():
+    wl = gemm_workload()
+    wl["layers"].append({"name": "g2", "op": "linear", "M": 197, "K": 768, "N": 192})
+    rows = run(wl).layers
+    # 197x768 int8 = 148 KiB fits the 256 KiB output and input buffers: stays on chip
+    assert rows.iloc[0]["dram_write_output_B"] == 0
+    assert rows.iloc[1]["dram_read_input_B"] == 0
+    assert rows.iloc[1]["dram_write_output_B"] == 197 * 192
+
+
+def test_deterministic_summary():
+    wl = gemm_workload(dram={"preset": "LPDDR4-3200"})
+    a, b = run(wl).summary, run(wl).summary
+    assert a == b
+
+
+small = st.integers(1, 300)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(M=small, K=small, N=small, bw=st.sampled_from([0.5, 2.0, 8.0]),
+       flow=st.sampled_from(["ws", "os", "is"]))
+def test_cycles_at_least_roofline_and_bandwidth_monotone(M, K, N, bw, flow):
+    def wl(b):
+        return gemm_workload(M, K, N, clock_MHz=1000, pe_array={"dataflow": flow},
+                             dram={"preset": "simple", "bandwidth_GBps": b, "efficiency": 1.0,
+                                   "latency_ns": 50})
+    slow, fast = run(wl(bw)), run(wl(bw * 4))
+    t = slow.summary["totals"]
+    assert t["cycles"] >= t["cycles_compute"]
+    assert t["cycles"] >= t["dram_bytes"] / bw - 1e-6  # bytes / (GB/s) at 1 GHz = cycles
+    assert fast.summary["totals"]["cycles"] <= t["cycles"] + 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(M=st.integers(1, 4000), K=st.integers(1, 4096), N=st.integers(1, 4096),
+       groups=st.sampled_from([1, 1, 3, 32]), kib=st.sampled_from([2, 4, 8, 16, 32, 64]),
+       which=st.sampled_from(["weight", "input", "output"]))
+def test_mapper_bigger_buffer_never_costs_traffic_or_estimated_cycles(M, K, N, groups, kib, which):
+    from accelsim.errors import InfeasibleError
+    from accelsim.mapping import Operands, map_layer
+    from workloads.layer import Layer
+
+    layer = Layer("g", "linear", M, K, N, groups=groups)
+    ops = Operands(w_bits=2.5, in_bytes=1, out_bytes=1)
+    maps = []
+    for size in (kib, kib * 3):
+        arch = accelsim.load(gemm_workload(sram={which: {"size_KiB": size}})).arch
+        try:
+            maps.append(map_layer(layer, arch, ops, bytes_per_cycle=8.0))
+        except InfeasibleError:
+            maps.append(None)
+    small, big = maps
+    if small is None:
+        return
+    assert big is not None  # feasibility only grows with capacity
+    assert big.est_cycles <= small.est_cycles + 1e-6
+    if big.est_cycles == small.est_cycles:
+        assert big.weight_bytes + big.input_bytes + big.output_bytes <= (
+            small.weight_bytes + small.input_bytes + small.output_bytes)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(M=st.integers(1, 400), K=st.integers(16, 2048), N=st.integers(16, 2048),
+       size=st.sampled_from([4, 8, 16, 32, 64]))
+def test_bigger_weight_buffer_never_slower_beyond_request_granularity(M, K, N, size):
+    """Simulated cycles follow the (monotone) mapper estimate; whole-tile DMA requests can
+    reorder a few bus transfers, which moves small layers by up to a few percent."""
+    def wl(kib):
+        return gemm_workload(M, K, N, sram={"weight": {"size_KiB": kib}},
+                             dram={"preset": "simple", "bandwidth_GBps": 3.2, "latency_ns": 80})
+    small_buf, big_buf = run(wl(size)), run(wl(size * 4))
+    assert big_buf.summary["totals"]["cycles"] <= small_buf.summary["totals"]["cycles"] * 1.05
+    assert big_buf.summary["totals"]["dram_bytes"] <= small_buf.summary["totals"]["dram_bytes"]
+
+
+def test_infeasible_layer_names_the_buffer():
+    from accelsim.errors import InfeasibleError
+
+    wl = gemm_workload(M=4096, K=64, N=64, sram={"output": {"size_KiB": 0.001}})
+    with pytest.raises(InfeasibleError, match=r"output buffer .* KiB"):
+        run(wl)
+
+
+def test_time_ms_follows_clock():
+    res = run(gemm_workload(clock_MHz=500))
+    assert math.isclose(res.summary["totals"]["time_ms"], 41904 / 500e3)

@@ -1,0 +1,3 @@
+"""placeholder"""
+def load_model_file(*a, **k):
+    raise NotImplementedError

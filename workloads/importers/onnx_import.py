@@ -1,0 +1,296 @@
+"""``load_onnx``: an ONNX file → canonical layers, using ``onnx`` and its shape inference.
+
+Lowered node types: ``Gemm`` and ``MatMul`` (a linear layer when one operand is a constant —
+an initializer, possibly through ``Transpose``/``Cast``/``Reshape``/``DequantizeLinear`` — else
+an activation × activation matmul with ``weights=False``), ``Conv`` (1-D/2-D, grouped and
+depthwise), ``Gather`` on a 2-D constant (embedding lookup), the ``Attention`` op (opset 23)
+and the ``com.microsoft`` ``Attention`` / ``MultiHeadAttention`` contrib ops.
+Decomposed attention (``MatMul → [Mul/Div/Add/Where] → Softmax → MatMul``) is recognised so
+its matmuls are named ``<scope>.scores`` / ``<scope>.context`` like the torch importer's.
+
+Names: a weight layer is named after its initializer minus ``.weight``; when the exporter
+renamed the initializer (``onnx::MatMul_123``), the node's scope path is used instead
+(``/blocks.0/mlp/fc1/MatMul`` → ``blocks.0.mlp.fc1``), which is the torch module name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from workloads.importers.decode import to_decode
+from workloads.importers.lowering import (
+    lower_conv,
+    lower_embedding,
+    lower_linear,
+    lower_matmul,
+    lower_sdpa,
+)
+from workloads.importers.opnames import ONNX_IGNORED
+from workloads.importers.result import (
+    ImportFailure,
+    ImportResult,
+    LayerNamer,
+    warn_unsupported,
+)
+from workloads.layer import Layer
+
+_CONST_PASS = {"Transpose", "Cast", "Identity", "Reshape", "Unsqueeze", "Squeeze",
+               "DequantizeLinear", "Flatten"}
+_SOFTMAX_PASS = {"Mul", "Div", "Add", "Sub", "Where", "Cast", "Dropout", "Identity", "Reshape"}
+
+
+def _scope(node_name: str) -> str:
+    """``/encoder/layer.0/attention/self/MatMul_1`` → ``encoder.layer.0.attention.self``."""
+    parts = [p for p in node_name.split("/") if p]
+    return ".".join(parts[:-1]) if len(parts) > 1 else ""
+
+
+def _attr(node, name: str, default):
+    import onnx
+
+    for a in node.attribute:
+        if a.name == name:
+            return onnx.helper.get_attribute_value(a)
+    return default
+
+
+class _Graph:
+    """Shapes, constant origins and producer/consumer links of an inferred ONNX graph."""
+
+    def __init__(self, graph) -> None:
+        self.shapes: dict[str, tuple[int, ...] | None] = {}
+        for vi in list(graph.value_info) + list(graph.input) + list(graph.output):
+            dims = vi.type.tensor_type.shape.dim if vi.type.HasField("tensor_type") else []
+            has_shape = vi.type.HasField("tensor_type") and vi.type.tensor_type.HasField("shape")
+            known = has_shape and all(d.HasField("dim_value") for d in dims)
+            self.shapes[vi.name] = tuple(d.dim_value for d in dims) if known else None
+        self.origin: dict[str, str] = {}  # constant tensor → initializer / Constant it comes from
+        for init in graph.initializer:
+            self.shapes[init.name] = tuple(init.dims)
+            self.origin[init.name] = init.name
+        self.producer: dict[str, object] = {}
+        self.consumers: dict[str, list] = defaultdict(list)
+        for node in graph.node:
+            for out in node.output:
+                self.producer[out] = node
+            for inp in node.input:
+                self.consumers[inp].append(node)
+            if node.op_type == "Constant" and node.output:
+                self.origin[node.output[0]] = node.output[0]
+                value = _attr(node, "value", None)
+                if value is not None:
+                    self.shapes[node.output[0]] = tuple(value.dims)
+            elif node.op_type in _CONST_PASS and node.input and node.input[0] in self.origin:
+                self.origin[node.output[0]] = self.origin[node.input[0]]
+
+    def shape(self, name: str) -> tuple[int, ...] | None:
+        return self.shapes.get(name)
+
+    def weight_base(self, tensor: str, node) -> str:
+        origin = self.origin[tensor]
+        if origin.endswith(".weight"):
+            return origin.removesuffix(".weight")
+        if "::" in origin or not origin or self.producer.get(origin) is not None:
+            return _scope(node.name) or node.name or origin
+        return origin
+
+    def _reaches_softmax(self, start: str, forward: bool, depth: int = 6) -> bool:
+        frontier = [start]
+        for _ in range(depth):
+            nxt = []
+            for name in frontier:
+                nodes = self.consumers.get(name, []) if forward else (
+                    [self.producer[name]] if name in self.producer else [])
+                for n in nodes:
+                    if n.op_type == "Softmax":
+                        return True
+                    if n.op_type in _SOFTMAX_PASS:
+                        nxt.extend(n.output if forward else n.input[:1])
+            frontier = nxt
+        return False
+
+    def attention_role(self, node) -> str:
+        if self._reaches_softmax(node.output[0], forward=True):
+            return "scores"
+        if self._reaches_softmax(node.input[0], forward=False):
+            return "context"
+        return ""
+
+
+def _fix_inputs(model, path: Path, batch: int | None, input_shape) -> None:
+    """Give every graph input concrete dims (batch for a symbolic first dim)."""
+    graph = model.graph
+    inits = {i.name for i in graph.initializer}
+    inputs = [i for i in graph.input if i.name not in inits]
+    if not inputs:
+        raise ImportFailure(f"{path}: the graph has no inputs")
+    symbols: dict[str, int] = {}
+    if input_shape is not None:
+        dims = inputs[0].type.tensor_type.shape.dim
+        if len(dims) != len(input_shape):
+            raise ImportFailure(f"{path}: --input-shape has {len(input_shape)} dims but input "
+                                f"{inputs[0].name!r} has {len(dims)}")
+        for d, value in zip(dims, input_shape, strict=True):
+            if d.HasField("dim_param"):
+                symbols[d.dim_param] = int(value)
+            elif d.dim_value != value:
+                raise ImportFailure(f"{path}: input {inputs[0].name!r} has fixed shape "
+                                    f"{[x.dim_value for x in dims]}, not {list(input_shape)}")
+    for inp in inputs:
+        for i, d in enumerate(inp.type.tensor_type.shape.dim):
+            if d.HasField("dim_value"):
+                if i == 0 and batch is not None and d.dim_value != batch:
+                    raise ImportFailure(
+                        f"{path}: input {inp.name!r} was exported with a fixed batch of "
+                        f"{d.dim_value}; re-export with a dynamic batch axis to use batch {batch}")
+                continue
+            name = d.dim_param
+            if name in symbols:
+                value = symbols[name]
+            elif i == 0:
+                value = batch or 1
+            else:
+                raise ImportFailure(
+                    f"{path}: input {inp.name!r} dim {i} is symbolic ({name or '?'}); "
+                    "give the shape with --input-shape")
+            symbols.setdefault(name, value)
+            d.Clear()
+            d.dim_value = value
+
+
+def load_onnx(path, *, batch: int | None = None, input_shape=None,
+              decode_context: int | None = None) -> ImportResult:
+    """Layers of the ONNX model at ``path``; see the module docstring for what is lowered.
+
+    A symbolic first input dim becomes ``batch`` (default 1); other symbolic dims need
+    ``input_shape`` (the first input's full shape). ``decode_context`` as in ``from_torch``.
+    """
+    import onnx
+
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFailure(f"{path}: no such file")
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+        onnx.checker.check_model(model)
+    except Exception as exc:
+        raise ImportFailure(f"{path}: not a valid ONNX model: {type(exc).__name__}: "
+                            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                            ) from None
+    _fix_inputs(model, path, batch, input_shape)
+    try:
+        model = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
+    except Exception as exc:
+        raise ImportFailure(f"{path}: ONNX shape inference failed: {exc}") from None
+    g = _Graph(model.graph)
+    namer = LayerNamer()
+    layers: list[Layer] = []
+    unsupported: Counter = Counter()
+    for node in model.graph.node:
+        try:
+            lowered = _lower_node(node, g, namer)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise ImportFailure(f"{path}: node {node.name or node.op_type!r} "
+                                f"({node.op_type}): {exc}") from None
+        if lowered is not None:
+            layers.extend(lowered)
+        elif node.domain not in ("", "ai.onnx") or node.op_type not in ONNX_IGNORED:
+            key = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
+            unsupported[key] += 1
+    if not layers:
+        raise ImportFailure(f"{path}: no Gemm, MatMul, Conv, attention or embedding nodes found")
+    if decode_context is not None:
+        first = next(i for i in model.graph.input if i.name not in g.origin)
+        dims = [d.dim_value for d in first.type.tensor_type.shape.dim]
+        try:
+            layers = to_decode(layers, batch=dims[0] if dims else 1,
+                               tokens=dims[1] if len(dims) > 1 else 1, context=decode_context)
+        except ValueError as exc:
+            raise ImportFailure(f"{path}: {exc}") from None
+    unsupported = dict(unsupported)
+    warn_unsupported(unsupported, str(path))
+    return ImportResult(layers=layers, unsupported=unsupported, source="onnx")
+
+
+def _need(g: _Graph, name: str) -> tuple[int, ...]:
+    shape = g.shape(name)
+    if shape is None:
+        raise ValueError(f"shape of {name!r} is unknown after shape inference")
+    return shape
+
+
+def _lower_node(node, g: _Graph, namer) -> list[Layer] | None:
+    op, ins = node.op_type, list(node.input)
+    scope = _scope(node.name)
+    default = node.domain in ("", "ai.onnx")
+    if default and op == "Gemm":
+        a, b = _need(g, ins[0]), _need(g, ins[1])
+        if _attr(node, "transA", 0):
+            a = a[::-1]
+        w = b if _attr(node, "transB", 0) else b[::-1]  # as [N, K]
+        if ins[1] in g.origin:
+            base = g.weight_base(ins[1], node)
+            return [lower_linear(namer(base), a, w, weight_name=base)]
+        return [lower_matmul(namer(f"{scope}.matmul" if scope else "matmul"), a, w[::-1])]
+    if default and op == "MatMul":
+        a, b = _need(g, ins[0]), _need(g, ins[1])
+        if ins[1] in g.origin and len(b) == 2:
+            base = g.weight_base(ins[1], node)
+            return [lower_matmul(namer(base), a, b, b_param=base)]
+        if ins[0] in g.origin and len(a) == 2:
+            base = g.weight_base(ins[0], node)
+            return [lower_matmul(namer(base), a, b, a_param=base)]
+        role = g.attention_role(node)
+        label = role or "matmul"
+        return [lower_matmul(namer(f"{scope}.{label}" if scope else label), a, b, role=role)]
+    if default and op == "Conv":
+        w = _need(g, ins[1])
+        if len(w) not in (3, 4):
+            return None
+        base = g.weight_base(ins[1], node) if ins[1] in g.origin else (scope or "conv")
+        return [lower_conv(namer(base), _need(g, ins[0]), w, _need(g, node.output[0]),
+                           stride=list(_attr(node, "strides", [1])), groups=_attr(node, "group", 1),
+                           dilation=list(_attr(node, "dilations", [1])), weight_name=base)]
+    if default and op == "Gather" and ins[0] in g.origin and len(g.shape(ins[0]) or ()) == 2 \
+            and ins[1] not in g.origin:
+        base = g.weight_base(ins[0], node)
+        return [lower_embedding(namer(base), _need(g, ins[1]), _need(g, ins[0]), weight_name=base)]
+    if op == "Attention" and default:
+        return _attention_op(node, g, namer, scope)
+    if op in ("Attention", "MultiHeadAttention") and node.domain == "com.microsoft":
+        return _ms_attention(node, g, namer, scope)
+    return None
+
+
+def _heads_view(shape: tuple[int, ...], heads: int) -> tuple[int, ...]:
+    """``[B, S, H·E]`` → ``[B, H, S, E]``; 4-D shapes are already per head."""
+    if len(shape) == 4:
+        return shape
+    b, s, hidden = shape
+    return (b, heads, s, hidden // heads)
+
+
+def _attention_op(node, g: _Graph, namer, scope: str) -> list[Layer]:
+    ins = list(node.input)
+    q, k, v = (_need(g, n) for n in ins[:3])
+    q = _heads_view(q, _attr(node, "q_num_heads", 1))
+    k = _heads_view(k, _attr(node, "kv_num_heads", 1))
+    v = _heads_view(v, _attr(node, "kv_num_heads", 1))
+    return lower_sdpa(scope or "attention", q, k, v, namer)
+
+
+def _ms_attention(node, g: _Graph, namer, scope: str) -> list[Layer]:
+    ins = list(node.input)
+    heads = int(_attr(node, "num_heads", 1))
+    layers: list[Layer] = []
+    if node.op_type == "Attention":  # packed input projection: weights [D, 3·D]
+        x, w = _need(g, ins[0]), _need(g, ins[1])
+        base = g.weight_base(ins[1], node) if ins[1] in g.origin else f"{scope}.qkv"
+        layers.append(lower_matmul(namer(base), x, w, b_param=base))
+        q = k = v = (*x[:-1], w[1] // 3)
+    else:
+        q, k, v = (_need(g, n) for n in ins[:3])
+    layers += lower_sdpa(scope or "attention", _heads_view(q, heads), _heads_view(k, heads),
+                         _heads_view(v, heads), namer)
+    return layers

@@ -1,0 +1,1 @@
+"""Model zoo: published architectures as lists of canonical layers (shapes only)."""
