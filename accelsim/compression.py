@@ -35,6 +35,7 @@ class LayerFormat:
     codebook_bytes: int = 0
     k: int = 0
     d: int = 1
+    codebook_dtype: str = "fp16"
     index_source: object = None
     """Callable returning the layer's index stream (vector order), or None for dense formats."""
 
@@ -76,7 +77,7 @@ def layer_format(layer, comp, act_bytes: int, seed: int = 0, trace=None) -> Laye
         n_vec = out * -(-inp // comp.d)
         src = _synthetic_indices(layer.weight_name, seed, n_vec, comp.k)
         return LayerFormat(comp.scheme, layer.weight_elems, streams, sb["codebook"], comp.k,
-                           comp.d, src)
+                           comp.d, comp.codebook_dtype, src)
     return LayerFormat(comp.scheme, layer.weight_elems, streams)
 
 
@@ -99,7 +100,7 @@ def _from_trace(layer, tl) -> LayerFormat:
     cb = int(tl.bytes.get("codebook", 0))
     if tl.scheme in ("vq", "ssvq"):
         return LayerFormat(tl.scheme, layer.weight_elems, streams, cb, int(tl.k), int(tl.d),
-                           tl.indices)
+                           tl.codebook_dtype, tl.indices)
     return LayerFormat(tl.scheme, layer.weight_elems, streams)
 
 

@@ -1,6 +1,154 @@
-"""Codebook buffer + sign-mask decoder (filled in by the compressed-datapath work)."""
+"""Codebook buffer and sign-mask decoder.
+
+**Sign-mask decoder.** Each cycle it takes up to ``lookups_per_cycle`` consecutive indices of a
+tile's index stream and reads their codewords from the banked codebook buffer (codeword ``c``
+lives in bank ``c mod banks``). Indices of one group that hit the same bank serialise, so a group
+costs as many cycles as its busiest bank holds lookups (× the reads a codeword needs when it is
+wider than a bank). Conflicts are counted from the real index stream (a trace) or from seeded
+uniform indices. Signs are applied by flipping the magnitude's sign bit (an XOR, no extra cycle);
+the sign bits themselves come from DRAM with the indices. ``pipeline_depth`` cycles are added once
+per tile. Decoding streams: a tile's first fold is ready after its first fold's share of the work.
+
+**Codebook buffer.** A layer's codebook must be resident before its first tile decodes. A separate
+codebook DMA loads it as early as the buffer allows: the next layer's codebook is prefetched
+while the current layer decodes when both fit (after that layer's weight requests, which have
+priority on the bus), otherwise it waits until the current layer's last
+tile is decoded. Time the decoder spends waiting for a codebook is **codebook stall**. A codebook
+larger than the buffer is processed in ``passes = ceil(codebook / buffer)`` slices: for every weight
+tile each slice is loaded again and the tile's indices are scanned once per slice, so decode time
+and codebook traffic grow with the number of passes (all of it counted as codebook stall where
+the PE array waits for it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CODEBOOK_BASE = 1 << 42
 
 
-def attach(arch, plans, formats):
-    """Decoder work per plan; None when no layer is compressed."""
-    return None
+def decode_cycles(indices: np.ndarray, lookups_per_cycle: int, banks: int,
+                  reads_per_lookup: int = 1) -> tuple[int, int]:
+    """(cycles, conflict cycles) to look up ``indices`` in order, ``lookups_per_cycle`` at a time."""
+    n = len(indices)
+    if n == 0:
+        return 0, 0
+    groups = -(-n // lookups_per_cycle)
+    gid = np.arange(n) // lookups_per_cycle
+    counts = np.bincount(gid * banks + indices % banks, minlength=groups * banks)
+    worst = counts.reshape(groups, banks).max(axis=1)
+    cycles = int(worst.sum()) * reads_per_lookup
+    return cycles, cycles - groups * reads_per_lookup
+
+
+class TileDecoder:
+    """Decode work of one compressed layer, per unique weight tile (cached)."""
+
+    def __init__(self, layer, fmt, mp, arch) -> None:
+        self.layer, self.fmt, self.mp = layer, fmt, mp
+        dec, cb = arch.decoder, arch.sram.codebook
+        self.lookups = dec.lookups_per_cycle
+        self.depth = dec.pipeline_depth
+        self.banks = cb.banks
+        self.entry_bytes = fmt.d * (2 if fmt.codebook_dtype == "fp16" else 1)
+        self.reads = -(-self.entry_bytes * 8 // cb.width_bits)
+        cap = cb.size_KiB * 1024
+        self.passes = max(1, -(-fmt.codebook_bytes // int(cap)))
+        self.vec_per_row = -(-layer.K // fmt.d)
+        self._cache: dict[int, tuple[float, float, int]] = {}
+
+    def tile_indices(self, tile: int) -> np.ndarray:
+        """The index stream of one weight tile (rows = output channels, vectors along K)."""
+        mp, layer = self.mp, self.layer
+        _, _, tk, tn = mp.tiles
+        n_blk, k_blk, g_blk = tile % tn, (tile // tn) % tk, tile // (tn * tk)
+        idx = self.fmt.indices.reshape(layer.groups * layer.N, self.vec_per_row)
+        g0 = g_blk * mp.Gt
+        rows = np.concatenate([
+            np.arange(g * layer.N + n_blk * mp.Nt, g * layer.N + min(layer.N, (n_blk + 1) * mp.Nt))
+            for g in range(g0, min(layer.groups, g0 + mp.Gt))
+        ])
+        c0 = k_blk * mp.Kt // self.fmt.d
+        c1 = -(-min(layer.K, (k_blk + 1) * mp.Kt) // self.fmt.d)
+        return idx[rows, c0:c1].ravel()
+
+    def __call__(self, tile: int) -> tuple[float, float, int]:
+        """(decode cycles, conflict cycles, codebook lookups) of one weight tile."""
+        if tile not in self._cache:
+            idx = self.tile_indices(tile)
+            if self.passes == 1:
+                cycles, conflicts = decode_cycles(idx, self.lookups, self.banks, self.reads)
+            else:
+                cycles = conflicts = 0
+                slice_k = -(-self.fmt.k // self.passes)
+                for p in range(self.passes):
+                    part = idx[(idx // slice_k) == p]
+                    c, x = decode_cycles(part, self.lookups, self.banks, self.reads)
+                    # every pass scans the whole index stream once
+                    scan = -(-len(idx) // self.lookups)
+                    cycles, conflicts = cycles + max(c, scan), conflicts + x
+            self._cache[tile] = (float(cycles + self.depth), float(conflicts), len(idx))
+        return self._cache[tile]
+
+
+class CodebookUnit:
+    """The codebook buffer and its DMA: when each layer's codebook is resident."""
+
+    def __init__(self, arch, plans, decoders) -> None:
+        self.capacity = arch.sram.codebook.size_KiB * 1024
+        self.plans = plans
+        self.decoders = decoders
+        self.ready = None
+        self.decoded = None
+
+    def start(self, engine) -> None:
+        """Create the per-layer events and the codebook DMA process."""
+        env = engine.env
+        self.ready = [env.event() for _ in self.plans]
+        self.decoded = [env.event() for _ in self.plans]
+        env.process(self._dma(engine))
+
+    def _dma(self, engine):
+        env, port = engine.env, engine.port
+        resident_since = None
+        for li, plan in enumerate(self.plans):
+            size = plan.codebook_bytes
+            if size == 0:
+                self.ready[li].succeed()
+                continue
+            passes = self.decoders[li].passes if self.decoders[li] else 1
+            prev = resident_since
+            if prev is not None:
+                prev_size = self.plans[prev].codebook_bytes
+                if passes > 1 or prev_size + size > self.capacity:
+                    yield self.decoded[prev]
+                else:  # prefetch, but behind the current layer's weights on the bus
+                    yield engine.weights_issued[prev]
+            if passes == 1:
+                done = port.access(env.now, li, "codebook", CODEBOOK_BASE + li * (1 << 24),
+                                   size, False)
+                yield env.timeout(done - env.now)
+            self.ready[li].succeed()
+            resident_since = li
+
+    def load_slices(self, engine, li: int):
+        """Multi-pass layers: load every codebook slice again for one tile (blocking)."""
+        env, port = engine.env, engine.port
+        size = self.plans[li].codebook_bytes
+        done = env.now
+        for p in range(self.decoders[li].passes):
+            chunk = min(self.capacity, size - p * self.capacity)
+            done = port.access(done, li, "codebook", CODEBOOK_BASE + li * (1 << 24), chunk, False)
+        yield env.timeout(max(0.0, done - env.now))
+
+
+def attach(arch, plans, formats, mappings):
+    """Give each compressed layer's plan its tile decoder; the codebook unit, or None."""
+    decoders = []
+    for plan, fmt, mp in zip(plans, formats, mappings, strict=True):
+        dec = TileDecoder(plan.layer, fmt, mp, arch) if fmt.compressed and mp is not None else None
+        plan.decode = dec
+        decoders.append(dec)
+    if not any(decoders):
+        return None
+    return CodebookUnit(arch, plans, decoders)

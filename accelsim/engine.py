@@ -34,7 +34,7 @@ class LayerPlan:
     w_base: int
     codebook_bytes: int = 0
     decode: object = None
-    """Optional decoder work: ``decode(tile_id) -> (cycles, conflict_cycles)``."""
+    """Decoder work of a compressed layer (:class:`accelsim.decoder.TileDecoder`), or None."""
 
 
 @dataclass
@@ -52,6 +52,7 @@ class LayerStats:
     decoder_conflicts: float = 0.0
     codebook_passes: int = 0
     codebook_reads: float = 0.0
+    codebook_wait: float = 0.0
     bytes: dict = field(default_factory=dict)
     mem: dict = field(default_factory=dict)
 
@@ -101,6 +102,7 @@ class Engine:
         self.i_ready = simpy.Store(env)
         self.wb_queue = simpy.Store(env)
         self.layer_written = [env.event() for _ in plans]
+        self.weights_issued = [env.event() for _ in plans]
         self.codebook_unit = codebook_unit
 
     # -- processes ------------------------------------------------------------------------------
@@ -113,8 +115,6 @@ class Engine:
         env, port = self.env, self.port
         for li, plan in enumerate(self.plans):
             sch = plan.schedule
-            if self.codebook_unit is not None:
-                yield from self.codebook_unit.before_weights(self, li)
             starts, base = {}, plan.w_base
             for stream, per_tile in sch.w_bytes.items():
                 starts[stream] = base + np.concatenate(([0], np.cumsum(per_tile)[:-1]))
@@ -130,25 +130,37 @@ class Engine:
                 first = self._first_fold(issued, done, nbytes, nfolds)
                 yield env.timeout(first - env.now)
                 yield self.w_fetched.put((li, int(tile), nfolds, first, done))
+            self.weights_issued[li].succeed()
 
     def decoder(self):
         """Decodes each fetched weight tile as it streams in; pass-through for dense formats."""
-        env = self.env
+        env, unit = self.env, self.codebook_unit
+        left = [int(np.count_nonzero(p.schedule.new_w)) for p in self.plans]
         while True:
             li, tile, nfolds, raw_first, raw_done = yield self.w_fetched.get()
             decode = self.plans[li].decode
             if decode is None:
-                yield self.w_ready.put((raw_first, raw_done, raw_done))
+                yield self.w_ready.put((raw_first, raw_done, raw_done, raw_first))
                 continue
-            cycles, conflicts = decode(tile)
             st = self.stats[li]
+            t0 = env.now
+            yield unit.ready[li]
+            if decode.passes > 1:
+                yield from unit.load_slices(self, li)
+            cb_ready = env.now
+            st.codebook_wait += cb_ready - t0
+            cycles, conflicts, lookups = decode(tile)
             st.decoder_busy += cycles
             st.decoder_conflicts += conflicts
+            st.codebook_reads += lookups * decode.entry_bytes * decode.passes
             per_fold = cycles / nfolds
             done = max(env.now + cycles, raw_done + per_fold)
             yield env.timeout(per_fold)
-            yield self.w_ready.put((raw_first, raw_done, done))
+            yield self.w_ready.put((raw_first, raw_done, done, cb_ready))
             yield env.timeout(max(0.0, done - env.now))
+            left[li] -= 1
+            if left[li] == 0:
+                unit.decoded[li].succeed()
 
     def input_dma(self):
         env, port = self.env, self.port
@@ -177,11 +189,13 @@ class Engine:
                     if holding_w:
                         yield self.w_free.put(1)
                     t0 = env.now
-                    raw_first, w_raw, w_done = yield self.w_ready.get()
-                    # waiting after the raw data was there is the decoder's doing
-                    dec = max(0.0, env.now - max(raw_first, t0))
+                    raw_first, w_raw, w_done, cb_ready = yield self.w_ready.get()
+                    # after the raw data arrived: first the codebook's doing, then the decoder's
+                    cb = max(0.0, min(env.now, cb_ready) - max(t0, raw_first))
+                    dec = max(0.0, env.now - max(t0, raw_first, cb_ready))
+                    st.stall_codebook += cb
                     st.stall_decoder += dec
-                    st.stall_dram += env.now - t0 - dec
+                    st.stall_dram += env.now - t0 - dec - cb
                     holding_w = True
                 if sch.new_i[j]:
                     if holding_i:
@@ -234,6 +248,8 @@ class Engine:
     # -- run ------------------------------------------------------------------------------------
     def run(self) -> list[LayerStats]:
         env = self.env
+        if self.codebook_unit is not None:
+            self.codebook_unit.start(self)
         for proc in (self.weight_dma, self.decoder, self.input_dma, self.pe_array, self.write_back):
             env.process(proc())
         if self.plans:

@@ -30,6 +30,7 @@ from accelsim.errors import InfeasibleError
 from accelsim.pe_array import folds, spatial_temporal
 
 PSUM_BYTES = 4
+TRAFFIC_WEIGHT = 0.02
 ORDERS = tuple("".join(p) for p in itertools.permutations("mkn"))  # outermost first
 
 
@@ -166,6 +167,8 @@ def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
         # partial sums are read back by the PE array itself: never hidden
         est = fill + np.maximum(compute, traffic / bytes_per_cycle) + exposed_out
         est = est + psum_reads / bytes_per_cycle
+        # a small charge for traffic so that, where compute hides the bus, fewer bytes win
+        est = est + TRAFFIC_WEIGHT * traffic / bytes_per_cycle
         key = np.lexsort((steps, traffic, np.round(est, 6)))[0]
         cand = (float(np.round(est[key], 6)), float(traffic[key]), int(steps[key]), order, key,
                 float(w[key]), float(i[key]), float(o[key]))

@@ -107,7 +107,7 @@ def run(cfg, layers, comp, trace=None) -> RunOutput:
 
     arch = cfg.arch
     plans, formats, mappings, memory = plan(cfg, layers, comp, trace)
-    unit = decoder_mod.attach(arch, plans, formats)
+    unit = decoder_mod.attach(arch, plans, formats, mappings)
     stats = Engine(arch, memory, plans, unit).run()
     tab = energy.table(arch.energy)
     rows = [_row(arch, p, f, m, s, tab, memory.peak_GBps)
@@ -128,7 +128,7 @@ def _buffer_counts(plan: LayerPlan, fmt, arch, st) -> dict:
         "weight_buf_B": 2 * fills_w,
         "input_buf_B": st.bytes.get("input", 0) + layer.groups * layer.M * layer.K * n_folds * act,
         "output_buf_B": layer.out_elems * k_folds * 2 * 4,
-        "codebook_buf_B": st.codebook_reads,
+        "codebook_buf_B": st.codebook_reads + st.bytes.get("codebook", 0),
         "decoded_weights": float(np.sum(sch.w_elems[fetched])) if fmt.compressed else 0.0,
         "dram_B": sum(st.bytes.values()),
     }
@@ -147,6 +147,8 @@ def _row(arch, plan: LayerPlan, fmt, mp, st, tab, peak_GBps) -> dict:
         "cycles_total": cycles, "cycles_compute": st.compute, "stall_dram": st.stall_dram,
         "stall_decoder": st.stall_decoder, "stall_codebook": st.stall_codebook,
         "pe_util": layer.macs / (cycles * pe.rows * pe.cols) if cycles else 0.0,
+        "decoder_busy": st.decoder_busy, "decoder_conflicts": st.decoder_conflicts,
+        "codebook_passes": plan.decode.passes if plan.decode is not None else 0,
     }
     for stream in ("weights", "scales", "index", "sign", "codebook", "operand", "embedding",
                    "input", "psum_read"):

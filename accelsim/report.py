@@ -121,5 +121,6 @@ def print_table(result, console=None, max_rows: int = 20) -> None:
     console.print(line)
     base = result.summary.get("baseline")
     if base:
+        speedup = result.summary["speedup_vs_baseline"]
         console.print(f"baseline [bold]{base['scheme']}[/]: {base['cycles']:,.0f} cycles = "
-                      f"{base['time_ms']:.3f} ms → speedup [bold]{result.summary['speedup_vs_baseline']:.2f}×[/]")
+                      f"{base['time_ms']:.3f} ms → speedup [bold]{speedup:.2f}×[/]")

@@ -108,7 +108,8 @@ def build_schedule(layer, mp: Mapping, dataflow: str, rows: int, cols: int,
     o_elems = gs * ms * ns
     o_bytes = np.where(o_final, np.round(o_elems * out_bytes), o_elems * PSUM_BYTES).astype(np.int64)
     return Schedule(
-        compute=compute.astype(np.float64), folds=nfolds.astype(np.float64), new_w=new_w, w_tile=w_key, w_elems=w_elems,
+        compute=compute.astype(np.float64), folds=nfolds.astype(np.float64), new_w=new_w,
+        w_tile=w_key, w_elems=w_elems,
         w_bytes=w_bytes, new_i=new_i, i_bytes=i_bytes, out_start=out_start,
         psum_read=np.where(psum_read, o_elems * PSUM_BYTES, 0), out_end=out_end,
         o_bytes=o_bytes, o_final=o_final,

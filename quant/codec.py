@@ -79,7 +79,7 @@ class CompressedWeight:
         return lay
 
 
-def _store_codebook(c: torch.Tensor, dtype: str) -> tuple[torch.Tensor, np.ndarray | None, float]:
+def store_codebook(c: torch.Tensor, dtype: str) -> tuple[torch.Tensor, np.ndarray | None, float]:
     """Round a codebook to its storage dtype → (exact float values, int8 values, int8 scale)."""
     if dtype == "fp16":
         return c.half().float(), None, 1.0
@@ -132,7 +132,7 @@ def _compress_vq(w, scheme, k, d, codebook_dtype, fisher, seed, iters) -> Compre
             h = h * pad_mask(shape, d)
     res = kmeans(x, k, weights=h, iters=iters, seed=seed)
     c = res.codebook.clamp_min(0) if scheme == "ssvq" else res.codebook
-    exact, cq, cscale = _store_codebook(c, codebook_dtype)
+    exact, cq, cscale = store_codebook(c, codebook_dtype)
     idx, _ = assign(x, exact, h)
     return CompressedWeight(
         scheme, shape, k=k, d=d, codebook_dtype=codebook_dtype, codebook=exact.numpy(),

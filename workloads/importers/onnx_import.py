@@ -26,6 +26,7 @@ from workloads.importers.lowering import (
     lower_matmul,
     lower_sdpa,
 )
+from workloads.importers.onnx_shapes import infer_static_shapes, tensor_shapes
 from workloads.importers.opnames import ONNX_IGNORED
 from workloads.importers.result import (
     ImportFailure,
@@ -38,6 +39,10 @@ from workloads.layer import Layer
 _CONST_PASS = {"Transpose", "Cast", "Identity", "Reshape", "Unsqueeze", "Squeeze",
                "DequantizeLinear", "Flatten"}
 _SOFTMAX_PASS = {"Mul", "Div", "Add", "Sub", "Where", "Cast", "Dropout", "Identity", "Reshape"}
+
+
+def default_domain(node) -> bool:
+    return node.domain in ("", "ai.onnx")
 
 
 def _scope(node_name: str) -> str:
@@ -59,15 +64,9 @@ class _Graph:
     """Shapes, constant origins and producer/consumer links of an inferred ONNX graph."""
 
     def __init__(self, graph) -> None:
-        self.shapes: dict[str, tuple[int, ...] | None] = {}
-        for vi in list(graph.value_info) + list(graph.input) + list(graph.output):
-            dims = vi.type.tensor_type.shape.dim if vi.type.HasField("tensor_type") else []
-            has_shape = vi.type.HasField("tensor_type") and vi.type.tensor_type.HasField("shape")
-            known = has_shape and all(d.HasField("dim_value") for d in dims)
-            self.shapes[vi.name] = tuple(d.dim_value for d in dims) if known else None
+        self.shapes = tensor_shapes(graph)
         self.origin: dict[str, str] = {}  # constant tensor → initializer / Constant it comes from
         for init in graph.initializer:
-            self.shapes[init.name] = tuple(init.dims)
             self.origin[init.name] = init.name
         self.producer: dict[str, object] = {}
         self.consumers: dict[str, list] = defaultdict(list)
@@ -180,7 +179,7 @@ def load_onnx(path, *, batch: int | None = None, input_shape=None,
                             ) from None
     _fix_inputs(model, path, batch, input_shape)
     try:
-        model = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
+        model = infer_static_shapes(model)
     except Exception as exc:
         raise ImportFailure(f"{path}: ONNX shape inference failed: {exc}") from None
     g = _Graph(model.graph)
@@ -195,8 +194,8 @@ def load_onnx(path, *, batch: int | None = None, input_shape=None,
                                 f"({node.op_type}): {exc}") from None
         if lowered is not None:
             layers.extend(lowered)
-        elif node.domain not in ("", "ai.onnx") or node.op_type not in ONNX_IGNORED:
-            key = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
+        elif not default_domain(node) or node.op_type not in ONNX_IGNORED:
+            key = node.op_type if default_domain(node) else f"{node.domain}.{node.op_type}"
             unsupported[key] += 1
     if not layers:
         raise ImportFailure(f"{path}: no Gemm, MatMul, Conv, attention or embedding nodes found")
@@ -223,7 +222,7 @@ def _need(g: _Graph, name: str) -> tuple[int, ...]:
 def _lower_node(node, g: _Graph, namer) -> list[Layer] | None:
     op, ins = node.op_type, list(node.input)
     scope = _scope(node.name)
-    default = node.domain in ("", "ai.onnx")
+    default = default_domain(node)
     if default and op == "Gemm":
         a, b = _need(g, ins[0]), _need(g, ins[1])
         if _attr(node, "transA", 0):

@@ -61,10 +61,18 @@ def trace_eager(module, example_inputs: tuple) -> tuple[list[Layer], Counter]:
                 unsupported[op] += 1
             return out
 
+    def enter(name: str):
+        def hook(mod, args) -> None:
+            stack.append(name)
+        return hook
+
+    def leave(mod, args, out) -> None:  # must return None: a value would replace the output
+        stack.pop()
+
     handles = []
     for name, sub in module.named_modules():
-        handles.append(sub.register_forward_pre_hook(lambda m, a, n=name: stack.append(n)))
-        handles.append(sub.register_forward_hook(lambda m, a, o: stack.pop(), always_call=True))
+        handles.append(sub.register_forward_pre_hook(enter(name)))
+        handles.append(sub.register_forward_hook(leave, always_call=True))
     try:
         with torch.no_grad(), _Recorder():
             module(*example_inputs)

@@ -1,0 +1,74 @@
+"""Progressive freezing of oscillating SSVQ signs (DESIGN §6).
+
+After every optimiser step each live sign's flip indicator updates an exponential moving average
+(``f ← (1−m)·f + m·[sign changed]``, ``m`` = 0.01) and so does its "negative" indicator. Every
+``every`` steps, live signs whose flip frequency exceeds the threshold ``θ_t`` are frozen at their
+majority value (negative-EMA > ½). ``θ_t`` decays on a cosine from ``theta`` to ``theta_final``
+over ``total_steps``. ``theta`` is given in **percent** flip frequency, our reading of Table 14's
+θ ∈ {1, 4, 6, …} (a sign that flips once registers 1 % with m = 0.01).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import torch
+
+from quant.qmodules import QuantWeight
+
+
+class SignFreezer:
+    """Tracks sign flips of SSVQ weights and freezes oscillating ones on a schedule."""
+
+    def __init__(self, weights: Iterable[QuantWeight], total_steps: int, every: int = 500,
+                 theta: float = 4.0, theta_final: float = 0.0, momentum: float = 0.01) -> None:
+        self.weights = [w for w in weights if w.scheme == "ssvq"]
+        if total_steps < 1 or every < 1:
+            raise ValueError("total_steps and every must be >= 1")
+        if not 0 < momentum <= 1:
+            raise ValueError(f"momentum must lie in (0, 1], got {momentum}")
+        self.total_steps, self.every = total_steps, every
+        self.theta, self.theta_final, self.momentum = theta, theta_final, momentum
+        self.t = 0
+
+    def threshold(self, t: int | None = None) -> float:
+        """Flip-frequency threshold (a fraction, not percent) at step ``t``."""
+        t = self.t if t is None else t
+        frac = min(max(t / self.total_steps, 0.0), 1.0)
+        span = self.theta - self.theta_final
+        pct = self.theta_final + 0.5 * span * (1 + math.cos(math.pi * frac))
+        return pct / 100.0
+
+    @torch.no_grad()
+    def step(self) -> int:
+        """Call after each optimiser step; returns how many signs were frozen at this step."""
+        self.t += 1
+        m = self.momentum
+        for w in self.weights:
+            neg = w.sign_latent < 0
+            live = ~w.frozen
+            flipped = (neg != w.prev_negative) & live
+            w.flip_ema.mul_(1 - m).add_(flipped.float(), alpha=m)
+            w.negative_ema.copy_(torch.where(live, (1 - m) * w.negative_ema + m * neg.float(),
+                                             w.negative_ema))
+            w.prev_negative.copy_(torch.where(live, neg, w.prev_negative))
+        if self.t % self.every:
+            return 0
+        return self.freeze(self.threshold())
+
+    @torch.no_grad()
+    def freeze(self, threshold: float) -> int:
+        """Freeze every live sign whose flip frequency exceeds ``threshold``; count them."""
+        count = 0
+        for w in self.weights:
+            new = ~w.frozen & (w.flip_ema > threshold)
+            w.frozen_negative.copy_(torch.where(new, w.negative_ema > 0.5, w.frozen_negative))
+            w.frozen |= new
+            count += int(new.sum())
+        return count
+
+    def frozen_fraction(self) -> float:
+        """Share of all SSVQ signs that are frozen."""
+        total = sum(w.frozen.numel() for w in self.weights)
+        return sum(int(w.frozen.sum()) for w in self.weights) / max(total, 1)
