@@ -80,15 +80,24 @@ class DramConfig(Strict):
 
     @model_validator(mode="after")
     def _known_preset(self) -> DramConfig:
-        from accelsim import dram
+        from accelsim import dram_presets
+        from accelsim.errors import did_you_mean
 
-        names = ("ideal", "simple", *dram.PRESET_NAMES)
+        names = ("ideal", "simple", *dram_presets.PRESET_NAMES)
         if self.preset not in names:
-            from accelsim.errors import did_you_mean
-
             raise ValueError(f"unknown DRAM preset {self.preset!r}{did_you_mean(self.preset, names)}")
         if self.preset == "simple" and self.bandwidth_GBps is None:
             raise ValueError("preset 'simple' needs bandwidth_GBps")
+        if self.preset in ("ideal", "simple"):
+            if self.timing or self.mapping:
+                raise ValueError(
+                    f"'timing' and 'mapping' apply to JEDEC presets, not {self.preset!r}; "
+                    f"use e.g. preset: {dram_presets.PRESET_NAMES[0]}"
+                )
+            return self
+        dram_presets.check_timing_keys(self.timing)
+        if self.mapping is not None:
+            dram_presets.parse_mapping(self.mapping)
         return self
 
 

@@ -1,26 +1,464 @@
-"""PLACEHOLDER (replaced by the DRAM subsystem issue): JEDEC preset peaks behind SimpleMemory."""
+"""Bank-level DRAM timing model behind the engine's ``MemoryModel`` interface (DESIGN §4).
+
+A request (one tile) is split into bursts by the address mapping. Small requests (at most
+``SMALL_BURSTS`` bursts) are scheduled burst by burst: each burst takes the earliest ACT and
+data-bus slot that satisfies every timing constraint against the commands already scheduled
+(tRCD, tRP, tRAS, tRTP, tWR, tRRD_S/L, tFAW, tCCD_S/L, tWTR_S/L, read/write turnaround, rank
+switch, refresh). Because a later request may take an earlier free slot, row hits and idle banks
+are served first (FR-FCFS-like) within the bounded queue; small writes are posted to a write queue
+and drained in batches. Larger requests are timed in closed form from their row visits (one ACT
+per bank/row, bursts per visit) and the same bank state, with bank-group interleaving limited by
+the ``queue_depth``-burst reorder window; they occupy the channel's bus in arrival order.
+Time is kept in DRAM clock cycles internally; the interface speaks ns.
+"""
 
 from __future__ import annotations
 
-# name -> (data rate MT/s, channel width bits, channels)
-_PEAKS = {
-    "DDR4-2400": (2400, 64, 1),
-    "DDR4-3200": (3200, 64, 1),
-    "LPDDR4-2400": (2400, 16, 1),
-    "LPDDR4-3200": (3200, 16, 1),
-    "LPDDR4X-4266": (4266, 16, 1),
-    "LPDDR5-6400": (6400, 16, 1),
-    "HBM2-2000": (2000, 128, 8),
-}
-PRESET_NAMES = tuple(_PEAKS)
+import bisect
+import math
+
+import numpy as np
+
+from accelsim.dram_presets import PRESET_NAMES, DramSpec, resolve
+
+__all__ = ["PRESET_NAMES", "DramModel", "make_dram"]
+
+SMALL_BURSTS = 8
+_COUNTER_KEYS = (
+    "read_bytes", "write_bytes", "requests", "bursts", "row_hits", "row_misses", "activates",
+)  # fmt: skip
 
 
-def make_dram(cfg):
-    """A memory model for a JEDEC preset (placeholder: simple peak × efficiency)."""
-    from accelsim.memory import SimpleMemory
+class _Channel:
+    """Per-channel data-bus reservations (sorted, disjoint) and posted-write queue."""
 
-    rate, width, channels = _PEAKS[cfg.preset]
-    width = cfg.channel_width_bits or width
-    channels = cfg.channels or channels
-    peak = rate * 1e6 * width / 8 * channels / 1e9
-    return SimpleMemory(peak_GBps=peak, efficiency=cfg.efficiency, latency_ns=cfg.latency_ns, name=cfg.preset)
+    __slots__ = ("starts", "ends", "meta", "wbuf")
+
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+        self.meta: list[tuple] = []  # (rank, bg first burst, rank, bg last burst, write)
+        self.wbuf: list[tuple] = []
+
+
+class DramModel:
+    """A multi-channel DRAM system (one :class:`DramSpec`) with persistent bank state."""
+
+    def __init__(self, spec: DramSpec) -> None:
+        self.spec = s = spec
+        self.name = spec.name
+        self.peak_GBps = spec.peak_GBps
+        t = spec.timing
+        self._t = t
+        self._tBL = spec.tBL
+        self._nbanks = spec.banks_per_rank
+        self._radix = {
+            "Ro": spec.rows, "Ch": spec.channels, "Ra": spec.ranks,
+            "Ba": spec.banks_per_group, "Bg": spec.bankgroups, "Co": spec.bursts_per_row,
+        }  # fmt: skip
+        self._lsb = [(f, self._radix[f]) for f in reversed(spec.mapping)]
+        n_banks = spec.channels * spec.ranks * self._nbanks
+        self._open_row = np.full(n_banks, -1, dtype=np.int64)
+        self._epoch = np.zeros(n_banks, dtype=np.int64)
+        self._col_ok = np.zeros(n_banks)
+        self._pre_ok = np.zeros(n_banks)
+        n_ranks = spec.channels * spec.ranks
+        self._acts: list[list[float]] = [[] for _ in range(n_ranks)]
+        self._act_bg: list[list[int]] = [[] for _ in range(n_ranks)]
+        self._ref_off = [t["tREFI"] * (r + 0.5) / spec.ranks for r in range(spec.ranks)]
+        self._ch = [_Channel() for _ in range(spec.channels)]
+        self._queue: list[list[float]] = [[] for _ in range(n_ranks)]  # CAS times per rank
+        self._c = dict.fromkeys(_COUNTER_KEYS, 0.0)
+        self._e_act = self._e_rdwr = 0.0
+        self._t_max = 0.0
+        self._bulk = _BulkLayout(spec, self._radix)
+
+    # ---------------------------------------------------------------- interface
+    def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float:
+        """Issue one request at ``t_ns``; return when its data is done (read) or accepted."""
+        if nbytes <= 0:
+            return t_ns
+        s = self.spec
+        t = t_ns / s.tCK_ns
+        g0 = addr // s.burst_bytes
+        n = -(-(addr + nbytes) // s.burst_bytes) - g0
+        c = self._c
+        c["write_bytes" if write else "read_bytes"] += nbytes
+        c["requests"] += 1
+        c["bursts"] += n
+        self._e_rdwr += n * (s.e_wr_burst_pJ if write else s.e_rd_burst_pJ)
+        if n > SMALL_BURSTS:
+            done = self._bulk_request(t, g0, n, write)
+        elif write:
+            done = t
+            for g in range(g0, g0 + n):
+                ch, ra, bg, ba, row = self._decode(g)
+                chan = self._ch[ch]
+                chan.wbuf.append((ch, ra, bg, ba, row))
+                if len(chan.wbuf) >= s.queue_depth:
+                    self._drain(chan, t)
+        else:
+            done = t
+            for g in range(g0, g0 + n):
+                ch, ra, bg, ba, row = self._decode(g)
+                inflight = self._queue[ch * s.ranks + ra]
+                del inflight[: bisect.bisect_right(inflight, t)]
+                t_in = t if len(inflight) < s.queue_depth else inflight[-s.queue_depth]
+                end = self._burst(ch, ra, bg, ba, row, False, t_in)
+                bisect.insort(inflight, end - self._t["CL"] - self._tBL)  # leaves at its CAS
+                done = max(done, end)
+        done += self._t["tCTRL"]
+        self._t_max = max(self._t_max, done)
+        return done * s.tCK_ns
+
+    def flush(self, t_ns: float) -> float:
+        """Drain every posted write; return when the last one is on the bus (ns)."""
+        t = t_ns / self.spec.tCK_ns
+        done = t
+        for chan in self._ch:
+            done = max(done, self._drain(chan, t))
+        self._t_max = max(self._t_max, done)
+        return done * self.spec.tCK_ns
+
+    def counters(self) -> dict[str, float]:
+        """Cumulative statistics; background and refresh energy accrue up to the latest time."""
+        s, t = self.spec, self._t
+        refreshes = 0
+        for off in self._ref_off:
+            if self._t_max >= off:
+                refreshes += int((self._t_max - off) // t["tREFI"]) + 1
+        refreshes *= s.channels
+        e_ref = refreshes * s.e_ref_pJ
+        e_bg = s.p_bg_mW * s.channels * s.ranks * self._t_max * s.tCK_ns
+        out = dict(self._c)
+        out.update(
+            refreshes=float(refreshes),
+            energy_act_pJ=self._e_act,
+            energy_rdwr_pJ=self._e_rdwr,
+            energy_ref_pJ=e_ref,
+            energy_bg_pJ=e_bg,
+            energy_pJ=self._e_act + self._e_rdwr + e_ref + e_bg,
+        )
+        return out
+
+    # ---------------------------------------------------------------- mapping
+    def _decode(self, g: int) -> tuple[int, int, int, int, int]:
+        d = {}
+        for f, r in self._lsb:
+            g, d[f] = divmod(g, r)
+        return d["Ch"], d["Ra"], d["Bg"], d["Ba"], d["Ro"]
+
+    # ---------------------------------------------------------------- refresh
+    def _refresh_count(self, ra: int, x: float) -> int:
+        """Refreshes of local rank ``ra`` started at or before cycle ``x``."""
+        off = self._ref_off[ra]
+        return int((x - off) // self._t["tREFI"]) + 1 if x >= off else 0
+
+    def _unblock(self, ra: int, x: float) -> float:
+        """``x`` moved past a refresh of rank ``ra`` if it falls in [start - tRP, end)."""
+        t = self._t
+        k = self._refresh_count(ra, x + t["tRP"]) - 1
+        if k >= 0:
+            start = self._ref_off[ra] + k * t["tREFI"]
+            if x < start + t["tRFC"]:
+                return start + t["tRFC"]
+        return x
+
+    # ---------------------------------------------------------------- scalar path
+    def _gap(self, a: tuple, b_rank: int, b_bg: int, b_w: bool) -> float:
+        """Idle data-bus cycles needed between the end of burst ``a`` and the start of b."""
+        t = self._t
+        a_rank, a_bg, a_w = a[2], a[3], a[4]
+        if a_rank != b_rank:
+            return t["tRTRS"]
+        if a_w == b_w:
+            return max(0.0, (t["tCCD_L"] if a_bg == b_bg else t["tCCD_S"]) - self._tBL)
+        if b_w:
+            return 2.0
+        return t["CL"] + (t["tWTR_L"] if a_bg == b_bg else t["tWTR_S"])
+
+    def _bus_slot(self, chan: _Channel, s: float, ra: int, bg: int, w: bool) -> float:
+        """Earliest data start >= ``s`` that fits a burst among the bus reservations."""
+        starts, ends, meta, tbl = chan.starts, chan.ends, chan.meta, self._tBL
+        while True:
+            i = bisect.bisect_right(starts, s)
+            if i > 0:
+                need = ends[i - 1] + self._gap(meta[i - 1], ra, bg, w)
+                if s < need:
+                    s = need
+                    continue
+            if i < len(starts):
+                m = meta[i]
+                if starts[i] < s + tbl + self._gap((0, 0, ra, bg, w), m[0], m[1], m[4]):
+                    s = ends[i] + self._gap(m, ra, bg, w)
+                    continue
+            return s
+
+    def _act_slot(self, rk: int, ra: int, bg: int, a: float) -> float:
+        """Earliest ACT >= ``a`` on global rank ``rk`` meeting tRRD_S/L, tFAW and refresh."""
+        t = self._t
+        acts, abg = self._acts[rk], self._act_bg[rk]
+        faw, rrd_s, rrd_l = t["tFAW"], t["tRRD_S"], t["tRRD_L"]
+        while True:
+            a2 = self._unblock(ra, a)
+            if a2 != a:
+                a = a2
+                continue
+            i = bisect.bisect_left(acts, a)
+            if i > 0 and a < acts[i - 1] + (rrd_l if abg[i - 1] == bg else rrd_s):
+                a = acts[i - 1] + (rrd_l if abg[i - 1] == bg else rrd_s)
+                continue
+            if i < len(acts) and acts[i] - a < (rrd_l if abg[i] == bg else rrd_s):
+                a = acts[i] + (rrd_l if abg[i] == bg else rrd_s)
+                continue
+            if i >= 4 and a - acts[i - 4] < faw:
+                a = acts[i - 4] + faw
+                continue
+            moved = False
+            for p in range(max(0, i - 3), i + 1):
+                if p + 3 < len(acts) and acts[p + 3] - (acts[p] if p < i else a) < faw:
+                    a = acts[p + 3] + rrd_s
+                    moved = True
+                    break
+            if not moved:
+                acts.insert(i, a)
+                abg.insert(i, bg)
+                return a
+
+    def _burst(self, ch: int, ra: int, bg: int, ba: int, row: int, w: bool, t0: float) -> float:
+        """Schedule one burst arriving at cycle ``t0``; return its data end (cycles)."""
+        t, spec = self._t, self.spec
+        rk = ch * spec.ranks + ra
+        gb = (rk * spec.bankgroups + bg) * spec.banks_per_group + ba
+        lat = t["CWL"] if w else t["CL"]
+        chan = self._ch[ch]
+        start = t0
+        while True:
+            x = self._unblock(ra, max(start, float(self._col_ok[gb])))
+            ref_now = self._refresh_count(ra, x)
+            valid = int(self._epoch[gb]) == ref_now and self._open_row[gb] >= 0
+            a = None
+            if not (valid and self._open_row[gb] == row):
+                if valid:  # row conflict: precharge the open row first
+                    a = max(start, float(self._pre_ok[gb])) + t["tRP"]
+                else:
+                    a = start
+                a = self._act_slot(rk, ra, bg, a)
+                x = a + t["tRCD"]
+            s = self._bus_slot(chan, x + lat, ra, bg, w)
+            x = s - lat
+            ref_x = self._refresh_count(ra, x)
+            if self._unblock(ra, x) == x and (a is None or self._refresh_count(ra, a) == ref_x):
+                break
+            if a is not None:  # undo the ACT reservation; retry after the refresh
+                i = self._acts[rk].index(a)
+                del self._acts[rk][i], self._act_bg[rk][i]
+            start = self._unblock(ra, x)
+            self._epoch[gb] = -1  # the refresh closed the row
+        i = bisect.bisect_left(chan.starts, s)
+        chan.starts.insert(i, s)
+        chan.ends.insert(i, s + self._tBL)
+        chan.meta.insert(i, (ra, bg, ra, bg, w))
+        if len(chan.starts) > 512:
+            self._prune(chan, t0)
+        if len(self._acts[rk]) > 256:
+            k = bisect.bisect_left(self._acts[rk], t0 - 4 * t["tFAW"])
+            del self._acts[rk][:k], self._act_bg[rk][:k]
+        if a is not None:
+            self._c["row_misses"] += 1
+            self._c["activates"] += 1
+            self._e_act += spec.e_act_pJ
+            self._col_ok[gb] = a + t["tRCD"]
+            self._pre_ok[gb] = max(float(self._pre_ok[gb]), a + t["tRAS"])
+        else:
+            self._c["row_hits"] += 1
+        close = x + (t["CWL"] + self._tBL + t["tWR"] if w else t["tRTP"])
+        self._pre_ok[gb] = max(float(self._pre_ok[gb]), close)
+        self._open_row[gb] = row
+        self._epoch[gb] = ref_x
+        return s + self._tBL
+
+    def _prune(self, chan: _Channel, t0: float) -> None:
+        k = bisect.bisect_left(chan.ends, t0 - 256)
+        del chan.starts[:k], chan.ends[:k], chan.meta[:k]
+
+    def _drain(self, chan: _Channel, t: float) -> float:
+        """Schedule every posted write of ``chan`` from cycle ``t``; return the last data end."""
+        done = t
+        for ch, ra, bg, ba, row in chan.wbuf:
+            done = max(done, self._burst(ch, ra, bg, ba, row, True, t))
+        chan.wbuf.clear()
+        return done
+
+    # ---------------------------------------------------------------- bulk path
+    def _bulk_request(self, t: float, g0: int, n: int, w: bool) -> float:
+        """Closed-form timing of a request of ``n`` bursts from global burst ``g0``."""
+        spec, tm, lay, nr = self.spec, self._t, self._bulk, self.spec.ranks
+        vch, gb, row, cnt, blocks = lay.visits(g0, n)
+        rk = gb // self._nbanks  # global rank
+        ra = rk % nr
+        # a visit needs an ACT unless its bank's previous visit (or open row) is the same row
+        order = np.argsort(gb, kind="stable")
+        gbs, rows = gb[order], row[order]
+        first = np.ones(len(gbs), dtype=bool)
+        first[1:] = gbs[1:] != gbs[:-1]
+        last = np.ones(len(gbs), dtype=bool)
+        last[:-1] = first[1:]
+        prev = np.empty_like(rows)
+        prev[1:] = rows[:-1]
+        fb = gbs[first]
+        ref_t = np.array([self._refresh_count(r, t) for r in range(nr)])
+        valid = self._epoch[fb] == ref_t[(fb // self._nbanks) % nr]
+        prev[first] = np.where(valid, self._open_row[fb], -1)
+        acts = np.empty(len(gbs), dtype=bool)
+        acts[order] = rows != prev
+        n_acts = int(acts.sum())
+        # per-channel aggregates
+        n_ch = spec.channels
+        n_c = np.bincount(vch, weights=cnt, minlength=n_ch)
+        per_rank = np.bincount(rk, weights=cnt, minlength=n_ch * nr).reshape(n_ch, nr)
+        acts_rank = np.bincount(rk, weights=acts, minlength=n_ch * nr).reshape(n_ch, nr)
+        acts_bank = np.bincount(gb, weights=acts, minlength=len(self._open_row))
+        acts_bank = acts_bank.reshape(n_ch, -1).max(axis=1)
+        touched = np.flatnonzero(n_c)
+        i_first = np.searchsorted(vch, touched)
+        i_last = np.searchsorted(vch, touched, side="right") - 1
+        lat = tm["CWL"] if w else tm["CL"]
+        done = t
+        for ch, i0, il in zip(touched.tolist(), i_first.tolist(), i_last.tolist(), strict=True):
+            b0, ra0 = int(gb[i0]), int(ra[i0])
+            bg0 = (b0 // spec.banks_per_group) % spec.bankgroups
+            if acts[i0]:  # the first visit's bank must be (re)opened before data flows
+                a = t
+                if self._open_row[b0] >= 0 and int(self._epoch[b0]) == int(ref_t[ra0]):
+                    a = max(t, float(self._pre_ok[b0])) + tm["tRP"]
+                a = self._act_slot(ch * nr + ra0, ra0, bg0, a)
+                d0 = a + tm["tRCD"] + lat
+            else:
+                d0 = max(t, float(self._col_ok[b0])) + lat
+            chan = self._ch[ch]
+            if chan.starts:
+                d0 = max(d0, chan.ends[-1] + self._gap(chan.meta[-1], ra0, bg0, w))
+            d0 = self._unblock(ra0, d0)
+            dur = lay.duration(
+                int(n_c[ch]), int(blocks[ch]), float(acts_rank[ch].max()), float(acts_bank[ch])
+            )
+            shares = per_rank[ch] / n_c[ch]
+            end = d0 + dur
+            for _ in range(2):  # refreshes inside the transfer stall the ranks they hit
+                stall = 0.0
+                for r in np.flatnonzero(shares).tolist():
+                    k = self._refresh_count(r, end) - self._refresh_count(r, d0 - tm["tRP"])
+                    stall += k * tm["tRFC"] * float(shares[r])
+                end = d0 + dur + stall
+            bl = int(gb[il])
+            bg_l = (bl // spec.banks_per_group) % spec.bankgroups
+            chan.starts.append(d0)
+            chan.ends.append(end)
+            chan.meta.append((ra0, bg0, int(ra[il]), bg_l, w))
+            if len(chan.starts) > 512:
+                self._prune(chan, t)
+            done = max(done, end)
+        # bank state: the last row each bank saw stays open
+        lb = gbs[last]
+        close = done + (tm["CWL"] + self._tBL + tm["tWR"] if w else tm["tRTP"])
+        ref_done = np.array([self._refresh_count(r, done) for r in range(nr)])
+        self._open_row[lb] = rows[last]
+        self._epoch[lb] = ref_done[(lb // self._nbanks) % nr]
+        self._pre_ok[lb] = np.maximum(self._pre_ok[lb], close)
+        self._c["row_misses"] += n_acts
+        self._c["activates"] += n_acts
+        self._c["row_hits"] += n - n_acts
+        self._e_act += n_acts * spec.e_act_pJ
+        return done
+
+
+class _BulkLayout:
+    """Row visits of a contiguous burst range and their steady-state duration per channel.
+
+    Fields below ``Co`` in the mapping are *lanes* (interleaved burst by burst); a *block* is
+    one row's worth of bursts in every lane; fields above ``Co`` change from block to block.
+    """
+
+    def __init__(self, spec: DramSpec, radix: dict[str, int]) -> None:
+        t = spec.timing
+        self.spec = spec
+        self.q = spec.queue_depth
+        m = list(spec.mapping)
+        self.n_ch = spec.channels
+        self.p_below_ch = math.prod(radix[f] for f in m[m.index("Ch") + 1 :])
+        local = [f for f in m if f != "Ch"]
+        j = local.index("Co")
+        low = [(f, radix[f]) for f in local[j + 1 :]]
+        high = [(f, radix[f]) for f in local[:j]]
+        self.p_low = math.prod(r for _, r in low)
+        self.r_co = radix["Co"]
+        self.block = self.r_co * self.p_low
+        lanes = dict(low)
+        lanes_rbg = lanes.get("Ra", 1) * lanes.get("Bg", 1)
+        bus = max(spec.tBL, t["tCCD_S"])
+        switch = 0.0
+        if lanes.get("Ra", 1) > 1:  # ranks alternate inside a block: one switch per period
+            below_ra = math.prod(r for f, r in low[[f for f, _ in low].index("Ra") + 1 :])
+            switch = t["tRTRS"] / below_ra
+        self.cpb_alone = max(bus, t["tCCD_L"] / lanes_rbg) + switch
+        # the reorder window overlaps consecutive blocks; they differ in the lowest high field
+        up = next((f for f, r in reversed(high) if r > 1), None)
+        pair = lanes_rbg * 2 if up in ("Bg", "Ra") else lanes_rbg
+        pair_switch = t["tRTRS"] / 2 if up == "Ra" else switch
+        self.cpb_pair = min(self.cpb_alone, max(bus, t["tCCD_L"] / pair) + pair_switch)
+        self.act_cycles = max(t["tRRD_S"], t["tFAW"] / 4)
+        self.t_rc = t["tRAS"] + t["tRP"]
+        self.low_div = self._divisors(low)
+        self.high_div = self._divisors(high)
+
+    @staticmethod
+    def _divisors(fields: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+        out, div = [], 1
+        for f, r in reversed(fields):
+            out.append((f, div, r))
+            div *= r
+        return out
+
+    def _local(self, g: int) -> np.ndarray:
+        """Per channel: the first channel-local burst index at or after global burst ``g``."""
+        p = self.p_below_ch
+        hi, rem = divmod(g, self.n_ch * p)
+        ch, lo = divmod(rem, p)
+        out = np.arange(self.n_ch)
+        return np.where(out == ch, hi * p + lo, (hi + (out < ch)) * p)
+
+    def visits(self, g0: int, n: int) -> tuple[np.ndarray, ...]:
+        """Row visits in time order, channel-major: channel, global bank, row, bursts; and
+        the number of blocks per channel."""
+        spec = self.spec
+        l0, l1 = self._local(g0), self._local(g0 + n)
+        k0, k1 = int(l0.min()) // self.block, (int(l1.max()) - 1) // self.block + 1
+        kb = np.arange(k0, k1)
+        lane = np.arange(self.p_low)
+        base = kb[None, :, None] * self.block + lane[None, None, :]
+        lo = -((base - l0[:, None, None]) // self.p_low)
+        hi = -((base - l1[:, None, None]) // self.p_low)
+        count = np.clip(hi, 0, self.r_co) - np.clip(lo, 0, self.r_co)
+        keep = count > 0
+        ch, kbi, li = np.nonzero(keep)
+        d = {"Ra": 0, "Bg": 0, "Ba": 0, "Ro": 0}
+        for digits, table in ((kb[kbi], self.high_div), (li, self.low_div)):
+            for f, div, r in table:
+                d[f] = (digits // div) % r
+        bank = ((ch * spec.ranks + d["Ra"]) * spec.bankgroups + d["Bg"]) * spec.banks_per_group
+        bank = np.asarray(bank + d["Ba"], dtype=np.int64)
+        row = np.broadcast_to(np.asarray(d["Ro"], dtype=np.int64), bank.shape)
+        blocks = np.where(l1 > l0, (l1 - 1) // self.block - l0 // self.block + 1, 0)
+        return ch, bank, row, count[keep], blocks
+
+    def duration(self, n: int, blocks: int, acts_rank: float, acts_bank: float) -> float:
+        """Data-bus cycles for ``n`` bursts of one channel spread over ``blocks`` blocks."""
+        straddled = min(n, (blocks - 1) * 2 * min(self.q, self.block))
+        bus = n * self.cpb_alone - straddled * (self.cpb_alone - self.cpb_pair)
+        return max(bus, acts_rank * self.act_cycles, max(acts_bank - 1, 0) * self.t_rc)
+
+
+def make_dram(cfg) -> DramModel:
+    """A bank-level DRAM model for a JEDEC preset named by a ``DramConfig``."""
+    return DramModel(resolve(cfg))

@@ -3,10 +3,11 @@
 Processes (all layers run back to back in one environment, so the next layer's weights are
 prefetched while the current one computes):
 
-* ``weight_dma``  — fetches each new weight tile (all its streams) into a weight-buffer slot;
+* ``dma``         — fetches each step's new weight tile (all its streams) into a weight-buffer
+  slot and its new input tile into an input-buffer slot; a layer's first input waits for the
+  previous layer's last write-back (data dependency through DRAM), its weights do not;
 * ``decoder``     — turns a fetched compressed tile into PE-ready weights (see ``decoder.py``);
-* ``input_dma``   — fetches input tiles; a layer's first input waits for the previous layer's
-  last write-back (data dependency through DRAM);
+* ``codebook DMA`` — loads each layer's codebook into the codebook buffer (``decoder.py``);
 * ``pe_array``    — computes each tile once its operands are ready and an output slot is held;
 * ``write_back``  — drains finished output tiles (or partial-sum spills) to DRAM.
 
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+
+from accelsim.buffers import SlotBuffer
 
 ACT_BASE = 1 << 40
 PSUM_BASE = 1 << 41
@@ -91,16 +94,13 @@ class Engine:
         self.stats = [LayerStats() for _ in plans]
         self.port = _Port(memory, arch.clock_MHz, self.stats)
         self.peak_bytes_per_cycle = memory.peak_GBps / (arch.clock_MHz / 1000.0)
-        slots = {n: 2 if getattr(arch.sram, n).double_buffer else 1 for n in ("weight", "input")}
-        out_slots = 2 if arch.sram.output.double_buffer else 1
+        slots = {n: 2 if getattr(arch.sram, n).double_buffer else 1
+                 for n in ("weight", "input", "output")}
         env = self.env
-        self.w_free = simpy.Container(env, slots["weight"], init=slots["weight"])
-        self.i_free = simpy.Container(env, slots["input"], init=slots["input"])
-        self.o_free = simpy.Container(env, out_slots, init=out_slots)
-        self.w_fetched = simpy.Store(env)
-        self.w_ready = simpy.Store(env)
-        self.i_ready = simpy.Store(env)
-        self.wb_queue = simpy.Store(env)
+        self.weight_buf = SlotBuffer(env, slots["weight"])
+        self.input_buf = SlotBuffer(env, slots["input"])
+        self.output_buf = SlotBuffer(env, slots["output"])
+        self.decoded = SlotBuffer(env, float("inf"))
         self.layer_written = [env.event() for _ in plans]
         self.weights_issued = [env.event() for _ in plans]
         self.codebook_unit = codebook_unit
@@ -111,7 +111,18 @@ class Engine:
         xfer = nbytes / self.peak_bytes_per_cycle
         return max(issued, done - xfer * (1.0 - 1.0 / nfolds))
 
-    def weight_dma(self):
+    def _wait(self, until: float):
+        """Advance to ``until`` (no event when it is now)."""
+        if until > self.env.now:
+            yield self.env.timeout(until - self.env.now)
+
+    def dma(self):
+        """Fetches each step's new weight tile (all its streams) and new input tile.
+
+        Requests go out in step order; the weight and input tiles of one step are interleaved on
+        the bus, so the step can start once the first fold of both is on chip. Weights never
+        wait for data; a layer's first input waits for the previous layer's last write-back.
+        """
         env, port = self.env, self.port
         for li, plan in enumerate(self.plans):
             sch = plan.schedule
@@ -119,17 +130,40 @@ class Engine:
             for stream, per_tile in sch.w_bytes.items():
                 starts[stream] = base + np.concatenate(([0], np.cumsum(per_tile)[:-1]))
                 base += int(per_tile.sum())
-            for tile, nfolds in zip(sch.w_tile[sch.new_w], sch.folds[sch.new_w], strict=True):
-                yield self.w_free.get(1)
-                issued = done = env.now
-                nbytes = 0
-                for stream, per_tile in sch.w_bytes.items():
-                    addr = starts[stream][tile]
-                    done = max(done, port.access(issued, li, stream, addr, per_tile[tile], False))
-                    nbytes += per_tile[tile]
-                first = self._first_fold(issued, done, nbytes, nfolds)
-                yield env.timeout(first - env.now)
-                yield self.w_fetched.put((li, int(tile), nfolds, first, done))
+            streams = list(sch.w_bytes.items())
+            addr = ACT_BASE + (li % 2) * (1 << 36)
+            first_input = True
+            cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.w_tile.tolist(),
+                    sch.i_bytes.tolist(), sch.folds.tolist())
+            for new_w, new_i, tile, i_bytes, nfolds in zip(*cols, strict=True):
+                if not (new_w or new_i):
+                    continue
+                issued, nbytes, w_done = env.now, 0, None
+                if new_w:
+                    yield from self.weight_buf.reserve()
+                    issued = w_done = env.now
+                    for stream, per_tile in streams:
+                        size = int(per_tile[tile])
+                        w_done = max(w_done, port.access(issued, li, stream, starts[stream][tile],
+                                                         size, False))
+                        nbytes += size
+                if new_i:
+                    yield from self.input_buf.reserve()
+                    if first_input and li > 0 and not self.layer_written[li - 1].processed:
+                        yield self.layer_written[li - 1]
+                    first_input = False
+                    if env.now > issued:  # the weights went ahead on their own
+                        nbytes, issued = 0, env.now
+                    i_done = port.access(env.now, li, "input", addr, i_bytes, False)
+                    addr += i_bytes
+                    nbytes += i_bytes
+                end = max(d for d in (w_done, i_done if new_i else None) if d is not None)
+                first = self._first_fold(issued, end, nbytes, nfolds)
+                # no waiting here: requests stay outstanding, consumers wait for `first`
+                if new_w:
+                    self.weight_buf.fill((li, tile, nfolds, first, w_done))
+                if new_i:
+                    self.input_buf.fill((first, i_done))
             self.weights_issued[li].succeed()
 
     def decoder(self):
@@ -137,14 +171,16 @@ class Engine:
         env, unit = self.env, self.codebook_unit
         left = [int(np.count_nonzero(p.schedule.new_w)) for p in self.plans]
         while True:
-            li, tile, nfolds, raw_first, raw_done = yield self.w_fetched.get()
+            li, tile, nfolds, raw_first, raw_done = yield from self.weight_buf.take()
             decode = self.plans[li].decode
             if decode is None:
-                yield self.w_ready.put((raw_first, raw_done, raw_done, raw_first))
+                self.decoded.fill((raw_first, raw_first, raw_done, raw_done, raw_first))
                 continue
             st = self.stats[li]
+            yield from self._wait(raw_first)
             t0 = env.now
-            yield unit.ready[li]
+            if not unit.ready[li].processed:
+                yield unit.ready[li]
             if decode.passes > 1:
                 yield from unit.load_slices(self, li)
             cb_ready = env.now
@@ -155,41 +191,32 @@ class Engine:
             st.codebook_reads += lookups * decode.entry_bytes * decode.passes
             per_fold = cycles / nfolds
             done = max(env.now + cycles, raw_done + per_fold)
-            yield env.timeout(per_fold)
-            yield self.w_ready.put((raw_first, raw_done, done, cb_ready))
-            yield env.timeout(max(0.0, done - env.now))
+            self.decoded.fill((env.now + per_fold, raw_first, raw_done, done, cb_ready))
+            yield from self._wait(done)
             left[li] -= 1
             if left[li] == 0:
                 unit.decoded[li].succeed()
 
-    def input_dma(self):
-        env, port = self.env, self.port
-        for li, plan in enumerate(self.plans):
-            if li > 0:
-                yield self.layer_written[li - 1]
-            sch = plan.schedule
-            addr = ACT_BASE + (li % 2) * (1 << 36)
-            for nbytes, nfolds in zip(sch.i_bytes[sch.new_i], sch.folds[sch.new_i], strict=True):
-                yield self.i_free.get(1)
-                issued = env.now
-                done = port.access(issued, li, "input", addr, nbytes, False)
-                addr += int(nbytes)
-                yield env.timeout(self._first_fold(issued, done, nbytes, nfolds) - env.now)
-                yield self.i_ready.put(done)
-
     def pe_array(self):
+        """Computes each tile once its operands stream in and an output slot is held."""
         env, port = self.env, self.port
         for li, plan in enumerate(self.plans):
             sch, st = plan.schedule, self.stats[li]
             st.start = env.now
             holding_w = holding_i = False
             w_raw = w_done = i_done = 0.0
-            for j in range(sch.steps):
-                if sch.new_w[j]:
+            cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.out_start.tolist(),
+                    sch.psum_read.tolist(), sch.compute.tolist(), sch.folds.tolist(),
+                    sch.out_end.tolist(), sch.o_bytes.tolist(), sch.o_final.tolist())
+            last_step = sch.steps - 1
+            for j, (new_w, new_i, out_start, psum, compute, nfolds, out_end, o_bytes,
+                    o_final) in enumerate(zip(*cols, strict=True)):
+                if new_w:
                     if holding_w:
-                        yield self.w_free.put(1)
+                        self.weight_buf.release()
                     t0 = env.now
-                    raw_first, w_raw, w_done, cb_ready = yield self.w_ready.get()
+                    avail, raw_first, w_raw, w_done, cb_ready = yield from self.decoded.take()
+                    yield from self._wait(avail)
                     # after the raw data arrived: first the codebook's doing, then the decoder's
                     cb = max(0.0, min(env.now, cb_ready) - max(t0, raw_first))
                     dec = max(0.0, env.now - max(t0, raw_first, cb_ready))
@@ -197,50 +224,50 @@ class Engine:
                     st.stall_decoder += dec
                     st.stall_dram += env.now - t0 - dec - cb
                     holding_w = True
-                if sch.new_i[j]:
+                if new_i:
                     if holding_i:
-                        yield self.i_free.put(1)
+                        self.input_buf.release()
                     t0 = env.now
-                    i_done = yield self.i_ready.get()
+                    i_first, i_done = yield from self.input_buf.take()
+                    yield from self._wait(i_first)
                     st.stall_dram += env.now - t0
                     holding_i = True
-                if sch.out_start[j]:
+                if out_start:
                     t0 = env.now
-                    yield self.o_free.get(1)
-                    if sch.psum_read[j]:
-                        done = port.access(env.now, li, "psum_read", PSUM_BASE,
-                                           sch.psum_read[j], False)
-                        yield env.timeout(done - env.now)
+                    yield from self.output_buf.reserve()
+                    if psum:
+                        yield from self._wait(port.access(env.now, li, "psum_read", PSUM_BASE,
+                                                          psum, False))
                     st.stall_dram += env.now - t0
-                compute, last_fold = sch.compute[j], sch.compute[j] / sch.folds[j]
+                last_fold = compute / nfolds
                 finish = max(env.now + compute, w_done + last_fold, i_done + last_fold)
                 late_dec = max(0.0, w_done - max(w_raw, i_done))
                 extra = finish - env.now - compute
                 st.stall_decoder += min(extra, late_dec)
                 st.stall_dram += extra - min(extra, late_dec)
-                yield env.timeout(finish - env.now)
+                yield from self._wait(finish)
                 st.compute += compute
-                if sch.out_end[j]:
-                    last = j == sch.steps - 1
-                    yield self.wb_queue.put((li, int(sch.o_bytes[j]), bool(sch.o_final[j]), last))
+                if out_end:
+                    self.output_buf.fill((li, o_bytes, o_final, j == last_step))
             if holding_w:
-                yield self.w_free.put(1)
+                self.weight_buf.release()
             if holding_i:
-                yield self.i_free.put(1)
+                self.input_buf.release()
             st.end = env.now
 
     def write_back(self):
+        """Drains finished output tiles (or partial-sum spills) to DRAM."""
         env, port = self.env, self.port
         addr = {}
         while True:
-            li, nbytes, final, last = yield self.wb_queue.get()
+            li, nbytes, final, last = yield from self.output_buf.take()
             stream = "output" if final else "psum_write"
             base = ACT_BASE + ((li + 1) % 2) * (1 << 36) if final else PSUM_BASE
             a = addr.get((li, final), base)
             done = port.access(env.now, li, stream, a, nbytes, True)
             addr[(li, final)] = a + nbytes
-            yield env.timeout(done - env.now)
-            yield self.o_free.put(1)
+            yield from self._wait(done)
+            self.output_buf.release()
             if last:
                 self.stats[li].wb_end = env.now
                 self.layer_written[li].succeed()
@@ -250,7 +277,7 @@ class Engine:
         env = self.env
         if self.codebook_unit is not None:
             self.codebook_unit.start(self)
-        for proc in (self.weight_dma, self.decoder, self.input_dma, self.pe_array, self.write_back):
+        for proc in (self.dma, self.decoder, self.pe_array, self.write_back):
             env.process(proc())
         if self.plans:
             env.run(until=self.layer_written[-1])

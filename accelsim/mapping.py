@@ -9,8 +9,8 @@ of six orders. The search is exhaustive over a fixed candidate grid (vectorised 
 * spatial dims are cut in whole multiples of the array size, so tile fold counts add up exactly
   to the untiled SCALE-Sim count when only spatial dims are cut;
 * the objective is an estimated latency: ``fill + max(compute, traffic / bandwidth) + last
-  write + partial-sum read-backs`` where the fill is the first weight tile plus the first input
-  fold (operands stream in fold by fold); traffic, then fewer tiles break ties. The estimate
+  write + partial-sum read-backs`` where the fill is the first fold of the first weight and input
+  tiles (they stream in together, fold by fold); traffic, then fewer tiles break ties. The estimate
   is monotone in buffer size by construction; the simulated cycles follow it closely but not
   exactly (request-granularity effects of a few percent on small layers, see tests).
 
@@ -66,15 +66,17 @@ class Mapping:
 
 
 def _splits(total: int, unit: int) -> np.ndarray:
-    """Tile-size candidates: multiples of ``unit`` (powers of two of it, a few fractions) + total."""
-    cands = {total}
-    size = unit
-    while size < total:
-        cands.add(size)
-        size *= 2
-    for parts in (2, 3, 4, 6, 8, 12, 16):
-        cands.add(max(unit, -(-total // parts // unit) * unit) if total > unit else total)
-    return np.array(sorted(c for c in cands if 1 <= c <= total), dtype=np.int64)
+    """Balanced tile-size candidates: ``total`` cut into p nearly equal parts, each a multiple
+    of ``unit`` (p = 1 … 8, then geometric), so tiles have no runt remainder."""
+    units = -(-total // unit)
+    parts = set(range(1, 9))
+    p = 8
+    while p < units:
+        p = int(p * 1.5) + 1
+        parts.add(p)
+    parts.add(units)
+    sizes = {min(total, -(-units // p) * unit) for p in parts if p <= units}
+    return np.array(sorted(sizes), dtype=np.int64)
 
 
 def _cut_units(dataflow: str, rows: int, cols: int) -> tuple[int, int, int]:
@@ -146,10 +148,11 @@ def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
     i_total = layer.in_elems * ops.in_bytes
     o_total = G * M * N * ops.out_bytes
     compute = _tiled_compute(pe.dataflow, pe.rows, pe.cols, M, K, N, Mt, Kt, Nt) * G
-    # the first weight tile is one request ahead of the first input on the bus; the input
-    # streams in fold by fold, so the first step starts after the weights + one input fold
+    # the first weight and input tiles stream in together, fold by fold
     first_folds = Gt * folds(pe.dataflow, pe.rows, pe.cols, Mt, Kt, Nt)
-    fill = (need_w[ok] + need_i[ok] / first_folds) / bytes_per_cycle
+    fill = (need_w[ok] + need_i[ok]) / first_folds / bytes_per_cycle
+    w_tile_bytes = np.maximum(need_w[ok], 1e-9)
+    i_tile_bytes = np.maximum(need_i[ok], 1e-9)
     # the last output tile's write is never hidden; with one output slot, none are
     out_tiles = tg * tm * tn
     o_tile = o_total / out_tiles
@@ -164,8 +167,17 @@ def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
         o = o_total + 2 * psum_reads
         traffic = w + i + o
         steps = tg * tm * tk * tn
-        # partial sums are read back by the PE array itself: never hidden
-        est = fill + np.maximum(compute, traffic / bytes_per_cycle) + exposed_out
+        # compute-bound: fill, then compute. Bus-bound: an operand's last tile arrives once the
+        # bus has moved everything but the other operands' later tiles; the steps that reuse it
+        # follow (they cannot overlap its own load). Partial sums are read back by the PE array
+        # itself: never hidden.
+        per_step = compute / steps
+        est = np.maximum(fill + compute, traffic / bytes_per_cycle + per_step / first_folds)
+        for loaded, tile_bytes in ((w, w_tile_bytes), (i, i_tile_bytes)):
+            run = np.clip(steps / np.maximum(loaded / tile_bytes, 1), 1, steps)
+            before = traffic - (traffic - loaded) * (run - 1) / steps
+            est = np.maximum(est, before / bytes_per_cycle + run * per_step)
+        est = est + exposed_out
         est = est + psum_reads / bytes_per_cycle
         # a small charge for traffic so that, where compute hides the bus, fewer bytes win
         est = est + TRAFFIC_WEIGHT * traffic / bytes_per_cycle

@@ -80,8 +80,11 @@ def _from_saved(path: Path):
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=False)
     except Exception as exc:
+        hint = ""
+        if isinstance(exc, AttributeError | ImportError):
+            hint = " (the module's class must be importable here; or use 'module.py:factory')"
         raise ImportFailure(f"{path}: not a readable torch file: {type(exc).__name__}: "
-                            f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+                            f"{str(exc).splitlines()[0] if str(exc) else ''}{hint}") from None
     if isinstance(obj, torch.jit.ScriptModule):
         raise ImportFailure(f"{path}: TorchScript archives cannot be traced; save the eager "
                             "module with torch.save(module) or use module.py:factory")

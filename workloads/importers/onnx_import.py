@@ -26,7 +26,11 @@ from workloads.importers.lowering import (
     lower_matmul,
     lower_sdpa,
 )
-from workloads.importers.onnx_shapes import infer_static_shapes, tensor_shapes
+from workloads.importers.onnx_shapes import (
+    drop_weight_data,
+    infer_static_shapes,
+    tensor_shapes,
+)
 from workloads.importers.opnames import ONNX_IGNORED
 from workloads.importers.result import (
     ImportFailure,
@@ -68,6 +72,7 @@ class _Graph:
         self.origin: dict[str, str] = {}  # constant tensor → initializer / Constant it comes from
         for init in graph.initializer:
             self.origin[init.name] = init.name
+        self.used: set[str] = set()
         self.producer: dict[str, object] = {}
         self.consumers: dict[str, list] = defaultdict(list)
         for node in graph.node:
@@ -86,13 +91,42 @@ class _Graph:
     def shape(self, name: str) -> tuple[int, ...] | None:
         return self.shapes.get(name)
 
-    def weight_base(self, tensor: str, node) -> str:
+    def names(self, tensor: str, node) -> tuple[str, str]:
+        """(layer name, weight name) for a weight operand ``tensor`` of ``node``.
+
+        A weight already used by an earlier layer (tied, or deduplicated by the exporter)
+        keeps its weight name, but the layer is named after the node's scope.
+        """
+        weight = self._weight_name(tensor, node)
+        scope = _scope(node.name)
+        layer = scope if weight in self.used and scope and scope != weight else weight
+        self.used.add(weight)
+        return layer, weight
+
+    def _weight_name(self, tensor: str, node) -> str:
         origin = self.origin[tensor]
         if origin.endswith(".weight"):
             return origin.removesuffix(".weight")
-        if "::" in origin or not origin or self.producer.get(origin) is not None:
-            return _scope(node.name) or node.name or origin
-        return origin
+        if "::" not in origin and origin and origin not in self.producer:
+            return origin
+        bias = self._bias_name(node)
+        if bias.endswith(".bias"):
+            return bias.removesuffix(".bias")
+        if bias.endswith("_bias"):
+            return bias.removesuffix("_bias") + "_weight"
+        return _scope(node.name) or node.name or origin
+
+    def _bias_name(self, node) -> str:
+        """Name of the bias initializer added to ``node``'s output (exporters keep it)."""
+        candidates = [node.input[2]] if node.op_type == "Gemm" and len(node.input) > 2 else []
+        for consumer in self.consumers.get(node.output[0], []):
+            if consumer.op_type == "Add":
+                candidates += [i for i in consumer.input if i != node.output[0]]
+        for name in candidates:
+            origin = self.origin.get(name, "")
+            if "bias" in origin:
+                return origin
+        return ""
 
     def _reaches_softmax(self, start: str, forward: bool, depth: int = 6) -> bool:
         frontier = [start]
@@ -163,7 +197,8 @@ def load_onnx(path, *, batch: int | None = None, input_shape=None,
     """Layers of the ONNX model at ``path``; see the module docstring for what is lowered.
 
     A symbolic first input dim becomes ``batch`` (default 1); other symbolic dims need
-    ``input_shape`` (the first input's full shape). ``decode_context`` as in ``from_torch``.
+    ``input_shape`` (the first input's full shape; ``batch`` overrides its first dim).
+    ``decode_context`` as in ``from_torch``.
     """
     import onnx
 
@@ -177,7 +212,10 @@ def load_onnx(path, *, batch: int | None = None, input_shape=None,
         raise ImportFailure(f"{path}: not a valid ONNX model: {type(exc).__name__}: "
                             f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
                             ) from None
+    if batch is not None and input_shape is not None:
+        input_shape = (batch, *tuple(input_shape)[1:])
     _fix_inputs(model, path, batch, input_shape)
+    drop_weight_data(model)
     try:
         model = infer_static_shapes(model)
     except Exception as exc:
@@ -229,17 +267,17 @@ def _lower_node(node, g: _Graph, namer) -> list[Layer] | None:
             a = a[::-1]
         w = b if _attr(node, "transB", 0) else b[::-1]  # as [N, K]
         if ins[1] in g.origin:
-            base = g.weight_base(ins[1], node)
-            return [lower_linear(namer(base), a, w, weight_name=base)]
+            name, weight = g.names(ins[1], node)
+            return [lower_linear(namer(name), a, w, weight_name=weight)]
         return [lower_matmul(namer(f"{scope}.matmul" if scope else "matmul"), a, w[::-1])]
     if default and op == "MatMul":
         a, b = _need(g, ins[0]), _need(g, ins[1])
         if ins[1] in g.origin and len(b) == 2:
-            base = g.weight_base(ins[1], node)
-            return [lower_matmul(namer(base), a, b, b_param=base)]
+            name, weight = g.names(ins[1], node)
+            return [lower_matmul(namer(name), a, b, b_param=weight)]
         if ins[0] in g.origin and len(a) == 2:
-            base = g.weight_base(ins[0], node)
-            return [lower_matmul(namer(base), a, b, a_param=base)]
+            name, weight = g.names(ins[0], node)
+            return [lower_matmul(namer(name), a, b, a_param=weight)]
         role = g.attention_role(node)
         label = role or "matmul"
         return [lower_matmul(namer(f"{scope}.{label}" if scope else label), a, b, role=role)]
@@ -247,14 +285,15 @@ def _lower_node(node, g: _Graph, namer) -> list[Layer] | None:
         w = _need(g, ins[1])
         if len(w) not in (3, 4):
             return None
-        base = g.weight_base(ins[1], node) if ins[1] in g.origin else (scope or "conv")
-        return [lower_conv(namer(base), _need(g, ins[0]), w, _need(g, node.output[0]),
+        name, weight = g.names(ins[1], node) if ins[1] in g.origin else (scope or "conv",) * 2
+        return [lower_conv(namer(name), _need(g, ins[0]), w, _need(g, node.output[0]),
                            stride=list(_attr(node, "strides", [1])), groups=_attr(node, "group", 1),
-                           dilation=list(_attr(node, "dilations", [1])), weight_name=base)]
+                           dilation=list(_attr(node, "dilations", [1])), weight_name=weight)]
     if default and op == "Gather" and ins[0] in g.origin and len(g.shape(ins[0]) or ()) == 2 \
             and ins[1] not in g.origin:
-        base = g.weight_base(ins[0], node)
-        return [lower_embedding(namer(base), _need(g, ins[1]), _need(g, ins[0]), weight_name=base)]
+        name, weight = g.names(ins[0], node)
+        return [lower_embedding(namer(name), _need(g, ins[1]), _need(g, ins[0]),
+                                weight_name=weight)]
     if op == "Attention" and default:
         return _attention_op(node, g, namer, scope)
     if op in ("Attention", "MultiHeadAttention") and node.domain == "com.microsoft":
@@ -285,8 +324,8 @@ def _ms_attention(node, g: _Graph, namer, scope: str) -> list[Layer]:
     layers: list[Layer] = []
     if node.op_type == "Attention":  # packed input projection: weights [D, 3·D]
         x, w = _need(g, ins[0]), _need(g, ins[1])
-        base = g.weight_base(ins[1], node) if ins[1] in g.origin else f"{scope}.qkv"
-        layers.append(lower_matmul(namer(base), x, w, b_param=base))
+        name, weight = g.names(ins[1], node) if ins[1] in g.origin else (f"{scope}.qkv",) * 2
+        layers.append(lower_matmul(namer(name), x, w, b_param=weight))
         q = k = v = (*x[:-1], w[1] // 3)
     else:
         q, k, v = (_need(g, n) for n in ins[:3])

@@ -106,6 +106,16 @@ def _evaluate_shape(node, shape: tuple[int, ...]):
     return [np.array(shape[start:end], dtype=np.int64)]
 
 
+def drop_weight_data(model) -> None:
+    """Clear the values of large initializers in place: only their dims matter here, and
+    shape inference serialises the whole model on every call."""
+    for init in model.graph.initializer:
+        if prod(init.dims) > _MAX_ELEMS:
+            for name in ("raw_data", "float_data", "int32_data", "int64_data", "double_data",
+                         "uint64_data", "string_data"):
+                init.ClearField(name)
+
+
 def infer_static_shapes(model):
     """``model`` with inferred shapes, small shape computations folded into initializers.
 

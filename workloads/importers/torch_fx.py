@@ -9,7 +9,9 @@ propagates so that the caller can fall back to the eager recorder.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 from collections import Counter
 
 from workloads.importers.calls import ArgInfo, lower_call
@@ -60,7 +62,8 @@ def trace_fx(module, example_inputs: tuple) -> tuple[list[Layer], Counter]:
     tracer = _Tracer()
     graph = tracer.trace(module, concrete_args=_concrete_args(module, len(example_inputs)))
     gm = fx.GraphModule(tracer.root, graph)
-    with torch.no_grad():
+    # ShapeProp prints a traceback before re-raising; the caller reports the failure instead
+    with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
         ShapeProp(gm).propagate(*example_inputs)
 
     param_names = {name for name, _ in module.named_parameters(remove_duplicate=False)}
