@@ -45,9 +45,10 @@ class DramModel:
     """A multi-channel DRAM system (one :class:`DramSpec`) with persistent bank state."""
 
     def __init__(self, spec: DramSpec) -> None:
-        self.spec = s = spec
+        self.spec = spec
         self.name = spec.name
         self.peak_GBps = spec.peak_GBps
+        self._burst_bytes = spec.burst_bytes
         t = spec.timing
         self._t = t
         self._tBL = spec.tBL
@@ -80,8 +81,9 @@ class DramModel:
             return t_ns
         s = self.spec
         t = t_ns / s.tCK_ns
-        g0 = addr // s.burst_bytes
-        n = -(-(addr + nbytes) // s.burst_bytes) - g0
+        bb = self._burst_bytes
+        g0 = addr // bb
+        n = -(-(addr + nbytes) // bb) - g0
         c = self._c
         c["write_bytes" if write else "read_bytes"] += nbytes
         c["requests"] += 1
@@ -109,7 +111,7 @@ class DramModel:
                 done = max(done, end)
         done += self._t["tCTRL"]
         self._t_max = max(self._t_max, done)
-        return done * s.tCK_ns
+        return float(done * s.tCK_ns)
 
     def flush(self, t_ns: float) -> float:
         """Drain every posted write; return when the last one is on the bus (ns)."""
@@ -236,7 +238,7 @@ class DramModel:
         while True:
             x = self._unblock(ra, max(start, float(self._col_ok[gb])))
             ref_now = self._refresh_count(ra, x)
-            valid = int(self._epoch[gb]) == ref_now and self._open_row[gb] >= 0
+            valid = int(self._epoch[gb]) >= ref_now and self._open_row[gb] >= 0
             a = None
             if not (valid and self._open_row[gb] == row):
                 if valid:  # row conflict: precharge the open row first
@@ -294,77 +296,62 @@ class DramModel:
     def _bulk_request(self, t: float, g0: int, n: int, w: bool) -> float:
         """Closed-form timing of a request of ``n`` bursts from global burst ``g0``."""
         spec, tm, lay, nr = self.spec, self._t, self._bulk, self.spec.ranks
-        vch, gb, row, cnt, blocks = lay.visits(g0, n)
-        rk = gb // self._nbanks  # global rank
-        ra = rk % nr
-        # a visit needs an ACT unless its bank's previous visit (or open row) is the same row
-        order = np.argsort(gb, kind="stable")
-        gbs, rows = gb[order], row[order]
-        first = np.ones(len(gbs), dtype=bool)
-        first[1:] = gbs[1:] != gbs[:-1]
-        last = np.ones(len(gbs), dtype=bool)
-        last[:-1] = first[1:]
-        prev = np.empty_like(rows)
-        prev[1:] = rows[:-1]
-        fb = gbs[first]
-        ref_t = np.array([self._refresh_count(r, t) for r in range(nr)])
-        valid = self._epoch[fb] == ref_t[(fb // self._nbanks) % nr]
-        prev[first] = np.where(valid, self._open_row[fb], -1)
-        acts = np.empty(len(gbs), dtype=bool)
-        acts[order] = rows != prev
-        n_acts = int(acts.sum())
-        # per-channel aggregates
-        n_ch = spec.channels
-        n_c = np.bincount(vch, weights=cnt, minlength=n_ch)
-        per_rank = np.bincount(rk, weights=cnt, minlength=n_ch * nr).reshape(n_ch, nr)
-        acts_rank = np.bincount(rk, weights=acts, minlength=n_ch * nr).reshape(n_ch, nr)
-        acts_bank = np.bincount(gb, weights=acts, minlength=len(self._open_row))
-        acts_bank = acts_bank.reshape(n_ch, -1).max(axis=1)
-        touched = np.flatnonzero(n_c)
-        i_first = np.searchsorted(vch, touched)
-        i_last = np.searchsorted(vch, touched, side="right") - 1
+        p, base = lay.plan(g0, n)
+        fb = p["fb"]
+        if nr == 1:
+            ref_t = self._refresh_count(0, t)
+            valid = self._epoch[fb] >= ref_t
+        else:
+            ref_t = np.array([self._refresh_count(r, t) for r in range(nr)])
+            valid = self._epoch[fb] >= ref_t[p["fb_ra"]]
+        open_rows = self._open_row[fb]
+        hit = valid & (open_rows == (p["fb_row"] + base) % spec.rows)
+        miss = ~hit
+        n_acts = p["static_acts"] + int(np.count_nonzero(miss))
+        if len(p["channels"]) == 1 and nr == 1:
+            acts_rank = [n_acts] * spec.channels
+        else:
+            miss_rk = np.bincount(p["fb_rk"][miss], minlength=spec.channels * nr)
+            acts_rank = (p["acts_rank"] + miss_rk).tolist()
         lat = tm["CWL"] if w else tm["CL"]
         done = t
-        for ch, i0, il in zip(touched.tolist(), i_first.tolist(), i_last.tolist(), strict=True):
-            b0, ra0 = int(gb[i0]), int(ra[i0])
-            bg0 = (b0 // spec.banks_per_group) % spec.bankgroups
-            if acts[i0]:  # the first visit's bank must be (re)opened before data flows
+        for ch, n_c, blocks, shares, b0, ra0, bg0, pos0, ra_l, bg_l, bank_acts in p["channels"]:
+            if not hit[pos0]:  # the first visit's bank must be (re)opened before data flows
                 a = t
-                if self._open_row[b0] >= 0 and int(self._epoch[b0]) == int(ref_t[ra0]):
+                if valid[pos0] and open_rows[pos0] >= 0:
                     a = max(t, float(self._pre_ok[b0])) + tm["tRP"]
-                a = self._act_slot(ch * nr + ra0, ra0, bg0, a)
                 d0 = a + tm["tRCD"] + lat
             else:
                 d0 = max(t, float(self._col_ok[b0])) + lat
             chan = self._ch[ch]
+            dur = lay.duration(n_c, blocks, max(acts_rank[ch * nr : ch * nr + nr]), bank_acts)
             if chan.starts:
-                d0 = max(d0, chan.ends[-1] + self._gap(chan.meta[-1], ra0, bg0, w))
+                m = chan.meta[-1]
+                tail = chan.ends[-1] + self._gap(m, ra0, bg0, w)
+                if tail >= d0 and (m[2], m[3]) != (ra0, bg0):  # window spans both requests
+                    dur = lay.overlap_previous(n_c, dur)
+                d0 = max(d0, tail)
             d0 = self._unblock(ra0, d0)
-            dur = lay.duration(
-                int(n_c[ch]), int(blocks[ch]), float(acts_rank[ch].max()), float(acts_bank[ch])
-            )
-            shares = per_rank[ch] / n_c[ch]
             end = d0 + dur
-            for _ in range(2):  # refreshes inside the transfer stall the ranks they hit
-                stall = 0.0
-                for r in np.flatnonzero(shares).tolist():
-                    k = self._refresh_count(r, end) - self._refresh_count(r, d0 - tm["tRP"])
-                    stall += k * tm["tRFC"] * float(shares[r])
-                end = d0 + dur + stall
-            bl = int(gb[il])
-            bg_l = (bl // spec.banks_per_group) % spec.bankgroups
+            for r, share in shares:  # refreshes inside the transfer stall the ranks they hit
+                k = self._refresh_count(r, end) - self._refresh_count(r, d0 - tm["tRP"])
+                if k:
+                    end += k * share * tm["tRFC"]
             chan.starts.append(d0)
             chan.ends.append(end)
-            chan.meta.append((ra0, bg0, int(ra[il]), bg_l, w))
+            chan.meta.append((ra0, bg0, ra_l, bg_l, w))
             if len(chan.starts) > 512:
                 self._prune(chan, t)
             done = max(done, end)
         # bank state: the last row each bank saw stays open
-        lb = gbs[last]
+        lb = p["lb"]
         close = done + (tm["CWL"] + self._tBL + tm["tWR"] if w else tm["tRTP"])
-        ref_done = np.array([self._refresh_count(r, done) for r in range(nr)])
-        self._open_row[lb] = rows[last]
-        self._epoch[lb] = ref_done[(lb // self._nbanks) % nr]
+        self._open_row[lb] = (p["lb_row"] + base) % spec.rows
+        if nr == 1:
+            self._epoch[lb] = self._refresh_count(0, done)
+        else:
+            ref_done = np.array([self._refresh_count(r, done) for r in range(nr)])
+            self._epoch[lb] = ref_done[p["lb_ra"]]
         self._pre_ok[lb] = np.maximum(self._pre_ok[lb], close)
         self._c["row_misses"] += n_acts
         self._c["activates"] += n_acts
@@ -373,11 +360,16 @@ class DramModel:
         return done
 
 
+_PLANS: dict[tuple, dict] = {}  # request plans, shared by models with the same geometry
+
+
 class _BulkLayout:
     """Row visits of a contiguous burst range and their steady-state duration per channel.
 
     Fields below ``Co`` in the mapping are *lanes* (interleaved burst by burst); a *block* is
     one row's worth of bursts in every lane; fields above ``Co`` change from block to block.
+    The static part of a request (its *plan*) depends only on its offset within one sweep of
+    all banks and its length, so plans are cached.
     """
 
     def __init__(self, spec: DramSpec, radix: dict[str, int]) -> None:
@@ -387,6 +379,7 @@ class _BulkLayout:
         m = list(spec.mapping)
         self.n_ch = spec.channels
         self.p_below_ch = math.prod(radix[f] for f in m[m.index("Ch") + 1 :])
+        self.period = math.prod(radix[f] for f in m[1:]) if m[0] == "Ro" else 0
         local = [f for f in m if f != "Ch"]
         j = local.index("Co")
         low = [(f, radix[f]) for f in local[j + 1 :]]
@@ -407,10 +400,11 @@ class _BulkLayout:
         pair = lanes_rbg * 2 if up in ("Bg", "Ra") else lanes_rbg
         pair_switch = t["tRTRS"] / 2 if up == "Ra" else switch
         self.cpb_pair = min(self.cpb_alone, max(bus, t["tCCD_L"] / pair) + pair_switch)
-        self.act_cycles = max(t["tRRD_S"], t["tFAW"] / 4)
+        self.t_faw, self.t_rrd = max(t["tFAW"], 4 * t["tRRD_S"]), t["tRRD_S"]
         self.t_rc = t["tRAS"] + t["tRP"]
         self.low_div = self._divisors(low)
         self.high_div = self._divisors(high)
+        self._key = (spec.mapping, tuple(radix.items()))
 
     @staticmethod
     def _divisors(fields: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
@@ -452,11 +446,63 @@ class _BulkLayout:
         blocks = np.where(l1 > l0, (l1 - 1) // self.block - l0 // self.block + 1, 0)
         return ch, bank, row, count[keep], blocks
 
+    def plan(self, g0: int, n: int) -> tuple[dict, int]:
+        """The cached static structure of a request, and its row offset."""
+        base, r0 = divmod(g0, self.period) if self.period else (0, g0)
+        key = (self._key, r0, n)
+        p = _PLANS.get(key)
+        if p is None:
+            if len(_PLANS) > 20000:
+                _PLANS.clear()
+            p = _PLANS[key] = self._make_plan(r0, n)
+        return p, base
+
+    def _make_plan(self, g0: int, n: int) -> dict:
+        spec, nr = self.spec, self.spec.ranks
+        nb = spec.banks_per_rank
+        vch, gb, row, cnt, blocks = self.visits(g0, n)
+        rk = gb // nb
+        order = np.argsort(gb, kind="stable")
+        gbs, rows, rks = gb[order], row[order], rk[order]
+        first = np.ones(len(gbs), dtype=bool)
+        first[1:] = gbs[1:] != gbs[:-1]
+        last = np.append(first[1:], True)
+        again = ~first & (rows != np.roll(rows, 1))  # a bank revisited with another row
+        fb = gbs[first]
+        n_c = np.bincount(vch, weights=cnt, minlength=self.n_ch)
+        per_rank = np.bincount(rk, weights=cnt, minlength=self.n_ch * nr).reshape(-1, nr)
+        bank_acts = 1 + np.bincount(gbs[again], minlength=self.n_ch * nb).reshape(self.n_ch, -1)
+        channels = []
+        for ch in np.flatnonzero(n_c).tolist():
+            i0 = int(np.searchsorted(vch, ch))
+            il = int(np.searchsorted(vch, ch, side="right")) - 1
+            b0, bl = int(gb[i0]), int(gb[il])
+            shares = [(r, float(s) / n_c[ch]) for r, s in enumerate(per_rank[ch]) if s > 0]
+            channels.append((
+                ch, int(n_c[ch]), int(blocks[ch]), shares, b0, (b0 // nb) % nr,
+                (b0 // spec.banks_per_group) % spec.bankgroups, int(np.searchsorted(fb, b0)),
+                (bl // nb) % nr, (bl // spec.banks_per_group) % spec.bankgroups,
+                float(bank_acts[ch].max()),
+            ))  # fmt: skip
+        return {
+            "fb": fb, "fb_row": rows[first], "fb_rk": rks[first], "fb_ra": rks[first] % nr,
+            "lb": gbs[last], "lb_row": rows[last], "lb_ra": rks[last] % nr,
+            "static_acts": int(again.sum()), "channels": channels,
+            "acts_rank": np.bincount(rks[again], minlength=self.n_ch * nr),
+        }  # fmt: skip
+
     def duration(self, n: int, blocks: int, acts_rank: float, acts_bank: float) -> float:
         """Data-bus cycles for ``n`` bursts of one channel spread over ``blocks`` blocks."""
         straddled = min(n, (blocks - 1) * 2 * min(self.q, self.block))
         bus = n * self.cpb_alone - straddled * (self.cpb_alone - self.cpb_pair)
-        return max(bus, acts_rank * self.act_cycles, max(acts_bank - 1, 0) * self.t_rc)
+        k = max(int(acts_rank) - 1, 0)  # ACTs after the first: 4 per tFAW, tRRD_S apart
+        acts = (k // 4) * self.t_faw + (k % 4) * self.t_rrd + self.spec.tBL if acts_rank else 0
+        return max(bus, acts, max(acts_bank - 1, 0) * self.t_rc)
+
+    def overlap_previous(self, n: int, dur: float) -> float:
+        """``dur`` shortened by the reorder window overlapping the previous request's tail."""
+        saving = 2 * min(self.q, n, self.block) * (self.cpb_alone - self.cpb_pair)
+        return max(n * self.cpb_pair, dur - saving)
 
 
 def make_dram(cfg) -> DramModel:

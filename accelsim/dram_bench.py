@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pattern", required=True, choices=PATTERNS)
     p.add_argument("--read-ratio", type=float, help="fraction of reads (default 1, mix 0.75)")
     p.add_argument("--request-bytes", type=int, default=64)
-    p.add_argument("--outstanding", type=int, help="requests in flight (default: fill every rank's queue)")
+    p.add_argument("--outstanding", type=int, help="requests in flight (default: fill the queues)")
     p.add_argument("--requests", type=int, help="number of requests (default: 2 MiB worth)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -31,6 +31,7 @@ from accelsim.pe_array import folds, spatial_temporal
 
 PSUM_BYTES = 4
 TRAFFIC_WEIGHT = 0.02
+EST_TOLERANCE = 0.005
 ORDERS = tuple("".join(p) for p in itertools.permutations("mkn"))  # outermost first
 
 
@@ -157,7 +158,8 @@ def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
     out_tiles = tg * tm * tn
     o_tile = o_total / out_tiles
     exposed_out = (o_total if not arch.sram.output.double_buffer else o_tile) / bytes_per_cycle
-    best = None
+    rows = []  # per loop order: (est, traffic, steps, w, i, o) over the feasible tiles
+    steps = tg * tm * tk * tn
     for order in ORDERS:
         w = w_total * _reload(order, "kn", trips)
         i = i_total * _reload(order, "mk", trips)
@@ -166,31 +168,30 @@ def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
         psum_reads = (spill - 1) * G * M * N * PSUM_BYTES
         o = o_total + 2 * psum_reads
         traffic = w + i + o
-        steps = tg * tm * tk * tn
         # compute-bound: fill, then compute. Bus-bound: an operand's last tile arrives once the
         # bus has moved everything but the other operands' later tiles; the steps that reuse it
         # follow (they cannot overlap its own load). Partial sums are read back by the PE array
-        # itself: never hidden.
+        # itself: never hidden. A small charge for traffic makes fewer bytes win where compute
+        # hides the bus.
         per_step = compute / steps
         est = np.maximum(fill + compute, traffic / bytes_per_cycle + per_step / first_folds)
         for loaded, tile_bytes in ((w, w_tile_bytes), (i, i_tile_bytes)):
             run = np.clip(steps / np.maximum(loaded / tile_bytes, 1), 1, steps)
             before = traffic - (traffic - loaded) * (run - 1) / steps
             est = np.maximum(est, before / bytes_per_cycle + run * per_step)
-        est = est + exposed_out
-        est = est + psum_reads / bytes_per_cycle
-        # a small charge for traffic so that, where compute hides the bus, fewer bytes win
-        est = est + TRAFFIC_WEIGHT * traffic / bytes_per_cycle
-        key = np.lexsort((steps, traffic, np.round(est, 6)))[0]
-        cand = (float(np.round(est[key], 6)), float(traffic[key]), int(steps[key]), order, key,
-                float(w[key]), float(i[key]), float(o[key]))
-        if best is None or cand[:3] < best[:3]:
-            best = cand
-    est, _, _, order, j, w, i, o = best
+        est = est + exposed_out + (psum_reads + TRAFFIC_WEIGHT * traffic) / bytes_per_cycle
+        rows.append(np.stack(np.broadcast_arrays(est, traffic, steps, w, i, o)))
+    table = np.concatenate(rows, axis=1)  # 6 × (orders · tiles)
+    est, traffic, nsteps = table[0], table[1], table[2]
+    # estimates within EST_TOLERANCE of the best are ties: then less traffic, then fewer steps
+    near = np.flatnonzero(est <= est.min() * (1 + EST_TOLERANCE))
+    pick = near[np.lexsort((nsteps[near], traffic[near]))[0]]
+    order, j = ORDERS[pick // len(Gt)], pick % len(Gt)
     return Mapping(
         Gt=int(Gt[j]), Mt=int(Mt[j]), Kt=int(Kt[j]), Nt=int(Nt[j]), order=order,
         tiles=(int(tg[j]), int(tm[j]), int(tk[j]), int(tn[j])),
-        weight_bytes=w, input_bytes=i, output_bytes=o, est_cycles=est,
+        weight_bytes=float(table[3, pick]), input_bytes=float(table[4, pick]),
+        output_bytes=float(table[5, pick]), est_cycles=float(est[pick]),
     )
 
 

@@ -22,8 +22,9 @@ EPILOG = """examples:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m accelsim sweep", description=__doc__.splitlines()[0],
-                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m accelsim sweep",
+                                description=__doc__.splitlines()[0], epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("workload", type=Path, help="workload YAML with a sweep: and/or zip: block")
     p.add_argument("-o", "--out", type=Path, default=None,
                    help="output directory (default: results/<workload name>-sweep)")
@@ -51,8 +52,14 @@ class RichProgress:
     """A rich progress bar with ETA and a running count of failed points (on stderr)."""
 
     def __init__(self, console):
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.console = console
         self.bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),

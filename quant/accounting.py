@@ -10,7 +10,8 @@ Two conventions are reported side by side:
 
 Compressed layers (what the paper counts, which reproduces Table 10 for DeiT: qkv, proj, fc1, fc2
 of every block): weight-bearing ``linear``/``conv`` layers whose names do not mark them as patch
-embedding, token/position embeddings, pooler or classifier head (:data:`EXCLUDE`). Biases and
+embedding, token/position embeddings, pooler or classifier head (:data:`EXCLUDE`; ResNet's
+classifier is the top-level ``fc``). Stem convolutions are counted. Biases and
 norms are never part of a Layer's weights.
 """
 
@@ -24,7 +25,7 @@ from workloads.layer import Layer
 from workloads.trace import SCHEMES, stream_bytes
 
 EXCLUDE = re.compile(
-    r"(^|\.)(patch_embed|embeddings?|pooler|head|lm_head|classifier|fc_norm)(\.|$|_)")
+    r"(^|\.)(patch_embed|embeddings?|embed_tokens|pooler|head|lm_head|classifier)(\.|$|_)|^fc$")
 """Layer names left uncompressed by the paper's convention (input stems and output heads)."""
 
 
@@ -34,12 +35,16 @@ def is_compressed(layer: Layer) -> bool:
             and not EXCLUDE.search(layer.weight_name))
 
 
-def compressed_layers(layers: Iterable[Layer]) -> list[Layer]:
-    """The layers that are compressed, one per distinct weight tensor, in model order."""
+def compressed_layers(layers: Iterable[Layer], select_all: bool = False) -> list[Layer]:
+    """The layers that are compressed, one per distinct weight tensor, in model order.
+
+    ``select_all``: every weight-bearing linear/conv layer instead of the paper's subset.
+    """
     seen: set[str] = set()
     picked = []
     for lay in layers:
-        if is_compressed(lay) and lay.weight_name not in seen:
+        wanted = (lay.weights and lay.op in ("linear", "conv")) if select_all else is_compressed(lay)
+        if wanted and lay.weight_name not in seen:
             seen.add(lay.weight_name)
             picked.append(lay)
     return picked
@@ -87,8 +92,7 @@ def model_bits(layers: Iterable[Layer], scheme: str, k: int | None = None, d: in
     ``select_all``: count every weight-bearing linear/conv layer instead of the paper's subset.
     """
     layers = list(layers)
-    chosen = (compressed_layers(layers) if not select_all else
-              [lay for lay in layers if lay.weights and lay.op in ("linear", "conv")])
+    chosen = compressed_layers(layers, select_all)
     if not chosen:
         raise ValueError("no compressible layers (weight-bearing linear/conv) in this model")
     nominal_bits_per_weight(scheme, k, d)  # validates scheme/k/d

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from quant.accounting import model_bits
 from quant.sources import REAL_MODELS, SourceError
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Fisher-weighted k-means (needs a forward pass: minilm_l6)")
     co.add_argument("--seed", type=int, default=0)
     co.add_argument("--iters", type=int, default=25, help="k-means iterations")
+    co.add_argument("--threads", type=int, default=1, help="torch threads for k-means")
     co.add_argument("--out", required=True)
     ins = sub.add_parser("inspect", help="summarise and verify a trace directory")
     ins.add_argument("dir")
@@ -114,10 +116,13 @@ def cmd_compress(args) -> int:
     _check_kd(args)
     if args.iters < 1:
         raise UsageError(f"--iters must be >= 1, got {args.iters}")
+    if args.hessian and (args.model != "minilm_l6" or args.scheme not in ("vq", "ssvq")):
+        raise UsageError("--hessian needs vq/ssvq and a model with a calibration forward "
+                         "pass (supported: --model minilm_l6)")
     fisher = None
     if args.checkpoint:
         specs, origin = sources.checkpoint_weights(args.checkpoint)
-        model = args.checkpoint
+        model = Path(args.checkpoint).stem
     elif args.model == "minilm_l6":
         specs, origin = sources.minilm_weights()
         model = args.model
@@ -125,9 +130,6 @@ def cmd_compress(args) -> int:
         specs, origin = sources.random_weights(args.model, seed=args.seed)
         model = args.model
     if args.hessian:
-        if args.model != "minilm_l6" or args.scheme not in ("vq", "ssvq"):
-            raise UsageError("--hessian needs vq/ssvq and a model with a calibration forward "
-                             "pass (supported: --model minilm_l6)")
         from quant.calibration import minilm_fisher
         from quant.models.minilm import load_minilm
 
@@ -141,7 +143,8 @@ def cmd_compress(args) -> int:
             print(f"\r[{i + 1}/{n}] {name:<60}", end="" if i + 1 < n else "\n", file=sys.stderr)
 
     run = compress_specs(specs, args.scheme, args.k, args.d, codebook_dtype=args.codebook_dtype,
-                         fisher=fisher, seed=args.seed, iters=args.iters, progress=progress)
+                         fisher=fisher, seed=args.seed, iters=args.iters,
+                         threads=args.threads, progress=progress)
     out = write_compressed(args.out, model, args.scheme, run, weights_source=origin,
                            random_weights=origin.startswith("random"), seed=args.seed,
                            hessian=bool(args.hessian), kmeans_iters=args.iters)

@@ -29,8 +29,9 @@ class KMeansResult:
 def _distances(x: torch.Tensor, c: torch.Tensor, h: torch.Tensor | None) -> torch.Tensor:
     """(Weighted) squared distances ``[n, k]`` up to a per-row constant (argmin-equivalent)."""
     if h is None:
-        return (c * c).sum(1)[None, :] - 2.0 * (x @ c.T)
-    return h @ (c * c).T - 2.0 * ((h * x) @ c.T)
+        return torch.addmm((c * c).sum(1), x, c.T, alpha=-2.0)
+    # Σ_j h_j c_j² − 2 Σ_j h_j x_j c_j as one product: [h, h⊙x] @ [c², c]ᵀ with weights (1, −2)
+    return torch.cat([h, -2.0 * h * x], 1) @ torch.cat([c * c, c], 1).T
 
 
 def assign(x: torch.Tensor, c: torch.Tensor, h: torch.Tensor | None = None
@@ -67,7 +68,8 @@ def kmeans_pp(x: torch.Tensor, k: int, gen: torch.Generator, h: torch.Tensor | N
         if total <= 0:  # fewer distinct points than k: duplicate (they get reseeded or stay empty)
             centers[j:] = x[torch.randint(n, (k - j,), generator=gen)]
             break
-        nxt = int(torch.multinomial(d2 / total, 1, generator=gen))
+        u = torch.rand(1, generator=gen, dtype=torch.float64) * float(total)
+        nxt = min(int(torch.searchsorted(torch.cumsum(d2, 0, dtype=torch.float64), u)), n - 1)
         centers[j] = x[nxt]
         _, dj = assign(x, centers[j:j + 1], h)
         d2 = torch.minimum(d2, dj)
@@ -85,7 +87,7 @@ def _update(x, a, k, h, old):
 
 def kmeans(x: torch.Tensor, k: int, *, weights: torch.Tensor | None = None, iters: int = 25,
            tol: float = 1e-5, seed: int = 0, init: torch.Tensor | None = None,
-           max_points_per_centroid: int | None = 1024) -> KMeansResult:
+           max_points_per_centroid: int | None = 256) -> KMeansResult:
     """Cluster the rows of ``x`` ``[n, d]`` into ``k`` codewords (Lloyd's algorithm).
 
     ``weights``: optional non-negative element weights ``[n, d]``. Stops after ``iters``

@@ -30,14 +30,15 @@ class CompressionRun:
 def compress_specs(specs: list[WeightSpec], scheme: str, k: int | None = None,
                    d: int | None = None, *, codebook_dtype: str = "fp16",
                    fisher: dict | None = None, seed: int = 0, iters: int = 25,
-                   progress=None) -> CompressionRun:
+                   threads: int = 1, progress=None) -> CompressionRun:
     """Compress every spec (layer ``i`` uses k-means seed ``seed + i``) into trace layer dicts.
 
+    ``threads``: torch intra-op threads (1 is fastest on a shared, loaded machine).
     ``progress(i, n, name)`` is called before each layer when given.
     """
     import torch
 
-    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    torch.set_num_threads(max(1, threads))
     t0 = time.perf_counter()
     layers, errs = [], {}
     for i, spec in enumerate(specs):

@@ -84,8 +84,9 @@ class LocalPoolExecutor:
     if it kills its worker again it becomes an ``error`` row.
     """
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, task=run_point):
         self.jobs = jobs
+        self.task = task
         self.description = f"{jobs} local worker processes"
 
     def __enter__(self):
@@ -129,7 +130,7 @@ class LocalPoolExecutor:
         pool = self._pool(workers)
         finished = False
         try:
-            futures = {pool.submit(run_point, cfg, h): h for h, cfg in tasks.items()}
+            futures = {pool.submit(self.task, cfg, h): h for h, cfg in tasks.items()}
             for fut in as_completed(futures):
                 try:
                     rec = fut.result()

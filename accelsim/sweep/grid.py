@@ -82,7 +82,8 @@ def grid_from_mapping(data: Any, base_dir: Path, label: str, overrides=(), axes=
     from accelsim.loader import parse_override
 
     if not isinstance(data, dict):
-        raise ConfigError(f"{label}: expected a mapping at the top level (name:, arch:, model: ...)")
+        raise ConfigError(f"{label}: expected a mapping at the top level "
+                          "(name:, arch:, model: ...)")
     for text in overrides:
         if parse_override(text)[0][0] in BLOCKS:
             raise ConfigError(f"--set {text}: the sweep grid cannot be set with --set; "

@@ -1,0 +1,134 @@
+"""``python -m accelsim plot DIR``: figures of a sweep or run directory (PNG + SVG).
+
+Kinds for a sweep directory (``sweep.csv``): ``speedup`` (a metric vs one swept axis, one
+line per value of the other axes), ``heatmap`` (a metric over two swept axes), ``energy``
+(total energy vs a swept axis). For a run directory (``summary.json`` + ``layers.csv``):
+``breakdown`` (per-layer stacked cycles), ``roofline``, ``energy`` (per component).
+``auto`` (the default) draws every kind that fits the directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from accelsim.errors import ConfigError
+
+SWEEP_KINDS = ("speedup", "heatmap", "energy")
+RUN_KINDS = ("breakdown", "roofline", "energy")
+KINDS = ("auto", "speedup", "heatmap", "breakdown", "roofline", "energy")
+
+EPILOG = """examples:
+  python -m accelsim plot results/buf-sweep                    # every plot that fits
+  python -m accelsim plot results/buf-sweep --kind heatmap --x arch.sram.weight.size_KiB \\
+      --y arch.dram.preset --metric time_ms
+  python -m accelsim plot results/deit --kind roofline -o figs/
+"""
+
+
+def dir_type(directory: Path) -> str:
+    """``sweep`` or ``run``, from the files present; ConfigError otherwise."""
+    if (directory / "sweep.csv").is_file():
+        return "sweep"
+    if (directory / "summary.json").is_file() and (directory / "layers.csv").is_file():
+        return "run"
+    raise ConfigError(f"{directory}: neither a sweep directory (sweep.csv) nor a run directory "
+                      "(summary.json + layers.csv); give the -o directory of `accelsim sweep` "
+                      "or `accelsim run`")
+
+
+def auto_kinds(directory: Path) -> list[str]:
+    """The kinds that fit a directory."""
+    if dir_type(directory) == "run":
+        return list(RUN_KINDS)
+    from accelsim.plots.sweep_plots import load_sweep
+
+    data = load_sweep(directory)
+    varying = data.varying()
+    kinds = ["speedup"] if varying else []
+    if len(varying) >= 2:
+        kinds.append("heatmap")
+    if varying and data.df.get("energy_total_pJ") is not None:
+        kinds.append("energy")
+    return kinds
+
+
+def make_figure(directory, kind: str, x: str | None = None, y: str | None = None,
+                metric: str | None = None):
+    """The matplotlib Figure of one plot kind for a directory."""
+    directory = Path(directory)
+    what = dir_type(directory)
+    allowed = SWEEP_KINDS if what == "sweep" else RUN_KINDS
+    if kind not in allowed:
+        raise ConfigError(f"--kind {kind}: does not apply to a {what} directory ({directory}); "
+                          f"choose one of: {', '.join(allowed)}")
+    if what == "sweep":
+        from accelsim.plots import sweep_plots as sp
+
+        data = sp.load_sweep(directory)
+        if kind == "heatmap":
+            return sp.plot_heatmap(data, x, y, metric)
+        return sp.plot_lines(data, x, metric or ("energy_total_pJ" if kind == "energy" else None))
+    from accelsim.plots import run_plots as rp
+
+    run = rp.load_run(directory)
+    return {"breakdown": rp.plot_breakdown, "roofline": rp.plot_roofline,
+            "energy": rp.plot_energy}[kind](run)
+
+
+def plot_dir(directory, kinds=("auto",), out_dir=None, x=None, y=None, metric=None,
+             formats=("png", "svg")) -> list[Path]:
+    """Draw ``kinds`` for a directory into ``out_dir`` (default ``DIR/plots``); the paths."""
+    from accelsim.plots.common import save
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: no such directory")
+    wanted = []
+    for kind in kinds:
+        wanted.extend(auto_kinds(directory) if kind == "auto" else [kind])
+    if not wanted:
+        raise ConfigError(f"{directory}: nothing to plot (the sweep has no axis with more than "
+                          "one value)")
+    out = Path(out_dir) if out_dir is not None else directory / "plots"
+    paths = []
+    prefix = dir_type(directory)
+    for kind in dict.fromkeys(wanted):
+        fig = make_figure(directory, kind, x, y, metric)
+        stem = f"{prefix}_{kind}" + (f"_{metric}" if metric and kind != "energy" else "")
+        paths.extend(save(fig, out, stem, formats))
+    return paths
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m accelsim plot",
+                                description=__doc__.splitlines()[0], epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("directory", type=Path,
+                   help="a sweep (-o of sweep) or run (-o of run) directory")
+    p.add_argument("--kind", action="append", choices=KINDS, default=None,
+                   help="plot kind (repeatable; default: auto)")
+    p.add_argument("-o", "--out", type=Path, default=None,
+                   help="output directory (default: DIR/plots)")
+    p.add_argument("--x", default=None, metavar="PATH", help="swept axis for the x axis")
+    p.add_argument("--y", default=None, metavar="PATH", help="second swept axis (heatmap)")
+    p.add_argument("--metric", default=None,
+                   help="sweep.csv column to plot (default: speedup_vs_baseline, or time_ms "
+                        "without a baseline)")
+    p.add_argument("--format", dest="formats", default="png,svg",
+                   help="comma-separated output formats (default: png,svg)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of ``python -m accelsim plot``."""
+    args = _parser().parse_args(argv)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if bad or not formats:
+        raise ConfigError(f"--format {args.formats}: expected png, svg and/or pdf")
+    paths = plot_dir(args.directory, args.kind or ["auto"], args.out, args.x, args.y,
+                     args.metric, formats)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
