@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from accelsim import __version__
@@ -11,13 +12,30 @@ from accelsim import __version__
 
 @dataclass
 class Result:
-    """One simulated workload: per-layer frames and the summary written to ``summary.json``."""
+    """One simulated workload: per-layer rows and the summary written to ``summary.json``.
+
+    ``layers`` / ``baseline_layers`` are pandas DataFrames built on first access.
+    """
 
     config: object
-    layers: object
-    baseline_layers: object | None
+    rows: list[dict]
+    baseline_rows: list[dict] | None
     summary: dict
     elapsed_s: float = 0.0
+
+    @cached_property
+    def layers(self):
+        """Per-layer results (the columns of ``layers.csv``) as a DataFrame."""
+        from accelsim.report import to_frame
+
+        return to_frame(self.rows)
+
+    @cached_property
+    def baseline_layers(self):
+        """The baseline's per-layer results, or None without a baseline."""
+        from accelsim.report import to_frame
+
+        return None if self.baseline_rows is None else to_frame(self.baseline_rows)
 
     @property
     def speedup(self) -> float | None:
@@ -67,6 +85,4 @@ def simulate(workload, overrides=()) -> Result:
         summary["baseline"] = {"scheme": cfg.baseline.label, **bt}
         summary["speedup_vs_baseline"] = bt["cycles"] / summary["totals"]["cycles"]
     summary["config"] = cfg.model_dump(mode="json")
-    return Result(cfg, report.to_frame(main.rows),
-                  report.to_frame(base_rows) if base_rows is not None else None, summary,
-                  time.perf_counter() - t0)
+    return Result(cfg, main.rows, base_rows, summary, time.perf_counter() - t0)

@@ -54,7 +54,9 @@ def cmd_run(args) -> int:
     import accelsim
     from accelsim.report import print_table, write_outputs
 
-    console = Console(stderr=False)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
     with console.status("simulating…", spinner="dots"):
         result = accelsim.simulate(args.workload, args.overrides)
     out = args.out or Path("results") / result.summary["workload"]

@@ -38,8 +38,12 @@ def resolve_layers(cfg) -> list:
     if cfg.onnx is not None:
         from workloads import importers
 
+        bad = set(cfg.model_args) - {"input_shape", "decode_context"}
+        if bad:
+            raise ConfigError(f"model_args.{sorted(bad)[0]}: not an ONNX import option "
+                              "(accepted: input_shape, decode_context)")
         try:
-            return importers.load_onnx(cfg.onnx, batch=cfg.batch).layers
+            return importers.load_onnx(cfg.onnx, batch=cfg.batch, **cfg.model_args).layers
         except ValueError as exc:
             raise ConfigError(f"onnx: {exc}") from None
     from workloads import zoo

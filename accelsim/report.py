@@ -83,14 +83,28 @@ def _clean(obj):
     return obj
 
 
+def rows_to_csv(rows: list[dict]) -> str:
+    """CSV text of per-layer rows (same columns and order as the DataFrame)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
 def write_outputs(result, out_dir: Path) -> None:
     """``summary.json`` and ``layers.csv`` (+ ``baseline_layers.csv``) into ``out_dir``."""
     out_dir = Path(out_dir)
     atomic_write(out_dir / "summary.json",
                  json.dumps(_clean(result.summary), indent=2, default=_json_default) + "\n")
-    atomic_write(out_dir / "layers.csv", result.layers.to_csv(index=False))
-    if result.baseline_layers is not None:
-        atomic_write(out_dir / "baseline_layers.csv", result.baseline_layers.to_csv(index=False))
+    atomic_write(out_dir / "layers.csv", rows_to_csv(result.rows))
+    if result.baseline_rows is not None:
+        atomic_write(out_dir / "baseline_layers.csv", rows_to_csv(result.baseline_rows))
 
 
 def print_table(result, console=None, max_rows: int = 20) -> None:
@@ -99,26 +113,26 @@ def print_table(result, console=None, max_rows: int = 20) -> None:
     from rich.table import Table
 
     console = console or Console()
-    df = result.layers
-    tab = Table(title=f"{result.summary['workload']} on {result.summary['arch']}", show_lines=False)
-    for col in ("layer", "op", "M×K×N", "cycles", "compute", "stall DRAM", "stall dec", "util",
-                "DRAM KiB", "bound"):
-        tab.add_column(col, justify="left" if col in ("layer", "op", "bound") else "right")
-    top = df.nlargest(max_rows, "cycles_total") if len(df) > max_rows else df
-    for _, r in top.iterrows():
-        tab.add_row(str(r["layer"]), r["op"], f"{r['M']}×{r['K']}×{r['N']}"
-                    + (f" ×{r['groups']}" if r["groups"] > 1 else ""),
-                    f"{r['cycles_total']:,.0f}", f"{r['cycles_compute']:,.0f}",
-                    f"{r['stall_dram']:,.0f}", f"{r['stall_decoder']:,.0f}",
+    rows = result.rows
+    tab = Table(title=f"{result.summary['workload']} on {result.summary['arch']}")
+    for col in ("layer", "op", "M×K×N", "cycles", "compute", "stall DRAM", "stall dec",
+                "stall cb", "util", "DRAM KiB", "bound"):
+        tab.add_column(col, justify="left" if col in ("layer", "op", "bound") else "right",
+                       no_wrap=True)
+    top = sorted(rows, key=lambda r: -r["cycles_total"])[:max_rows]
+    for r in sorted(top, key=rows.index):
+        shape = f"{r['M']}×{r['K']}×{r['N']}" + (f" ×{r['groups']}" if r["groups"] > 1 else "")
+        tab.add_row(str(r["layer"]), r["op"], shape, f"{r['cycles_total']:,.0f}",
+                    f"{r['cycles_compute']:,.0f}", f"{r['stall_dram']:,.0f}",
+                    f"{r['stall_decoder']:,.0f}", f"{r['stall_codebook']:,.0f}",
                     f"{r['pe_util']:.0%}", f"{r['dram_bytes'] / 1024:,.1f}", r["bound"])
-    if len(df) > max_rows:
-        tab.caption = f"{max_rows} costliest of {len(df)} layers; all in layers.csv"
+    if len(rows) > max_rows:
+        tab.caption = f"the {max_rows} costliest of {len(rows)} layers; all of them in layers.csv"
     console.print(tab)
     t = result.summary["totals"]
-    line = (f"[bold]{result.summary['scheme']}[/]: {t['cycles']:,.0f} cycles = {t['time_ms']:.3f} ms, "
-            f"DRAM {t['dram_bytes'] / 2**20:,.2f} MiB at {t['bandwidth_GBps']:.2f} GB/s, "
-            f"energy {t.get('energy_total_pJ', 0) / 1e6:,.2f} µJ")
-    console.print(line)
+    console.print(f"[bold]{result.summary['scheme']}[/]: {t['cycles']:,.0f} cycles = "
+                  f"{t['time_ms']:.3f} ms, DRAM {t['dram_bytes'] / 2**20:,.2f} MiB at "
+                  f"{t['bandwidth_GBps']:.2f} GB/s, energy {t.get('energy_total_pJ', 0) / 1e6:,.2f} µJ")
     base = result.summary.get("baseline")
     if base:
         speedup = result.summary["speedup_vs_baseline"]

@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
                   f" ({c['ok']} ok, {c['infeasible']} infeasible, {c['error']} error)")
         first_jobs, first_wall, first_csv, _ = results[0]
         for jobs, wall_s, csv_bytes, _ in results[1:]:
-            same = "identical" if csv_bytes == first_csv else "DIFFERENT"
+            rows = zip(first_csv.splitlines(), csv_bytes.splitlines(), strict=False)
+            differ = sum(a != b for a, b in rows)
+            same = "identical" if csv_bytes == first_csv else f"DIFFERENT in {differ} rows"
             print(f"speed-up --jobs {jobs} vs --jobs {first_jobs}: {first_wall / wall_s:.2f}x "
                   f"(sweep.csv {same})")
     return 0

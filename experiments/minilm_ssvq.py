@@ -6,7 +6,8 @@ for this test, disjoint from the calibration text) are compared with the fp32 mo
 mean / min cosine similarity, and agreement of the pairwise-similarity structure (Pearson
 correlation of the off-diagonal similarity matrix, nearest-neighbour agreement).
 
-Usage: ``python experiments/minilm_ssvq.py [--out experiments/out]`` (about a minute on 2 cores).
+Usage: ``python experiments/minilm_ssvq.py [--out experiments/out]`` (2–8 min on 2 shared cores;
+the VQ k=1024 run dominates).
 Writes ``minilm_ssvq.json`` and ``minilm_ssvq.md``.
 """
 
