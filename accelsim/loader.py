@@ -158,7 +158,7 @@ def build_workload(data: Any, base_dir: Path, label: str, overrides=()) -> Workl
     data["arch"] = resolve_arch(data["arch"], base_dir, f"{label}: arch")
     for text in overrides:
         keys, value = parse_override(text)
-        if keys[0] == "arch" and len(keys) == 2 and keys[1] == "preset":
+        if keys in (["arch"], ["arch", "preset"]):  # a whole new architecture
             data["arch"] = resolve_arch(value, base_dir, f"--set {text}")
             continue
         set_path(data, keys, value, f"--set {text}")

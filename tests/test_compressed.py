@@ -1,0 +1,105 @@
+"""Compressed weights in the simulator: trace bytes, trace checks, speedup directions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import accelsim
+from accelsim.errors import ConfigError
+from workloads.trace import stream_bytes, write_trace
+
+LAYERS = [{"name": "fc1", "M": 64, "K": 200, "N": 96}, {"name": "fc2", "M": 64, "K": 96, "N": 130}]
+
+
+def make_trace(path, k=16, d=8, skew=False, scheme="ssvq"):
+    rng = np.random.default_rng(0)
+    layers = []
+    for spec in LAYERS:
+        out, inp = spec["N"], spec["K"]
+        n_vec = out * -(-inp // d)
+        p = None
+        if skew:  # a k-means-like skew: a few codewords take most vectors
+            p = np.r_[np.full(4, 0.2), np.full(k - 4, 0.2 / (k - 4))]
+        layers.append({
+            "name": spec["name"], "op": "linear", "weight_shape": (out, inp), "k": k, "d": d,
+            "codebook": np.abs(rng.normal(size=(k, d))).astype(np.float16),
+            "indices": rng.choice(k, size=n_vec, p=p),
+            "signs": rng.random(out * inp) < 0.5,
+        })
+    return write_trace(path, "test", scheme, layers, creator="tests")
+
+
+def workload(trace=None, **comp):
+    wl = {"name": "t", "arch": {"preset": "edge-32x32", "dram": {"preset": "LPDDR4-3200"}},
+          "layers": LAYERS, "compression": {"scheme": "ssvq", "k": 16, "d": 8, **comp}}
+    if trace is not None:
+        wl["traces"] = str(trace)
+    return wl
+
+
+def test_weight_bytes_in_layers_csv_equal_the_trace_exactly(tmp_path):
+    trace = make_trace(tmp_path / "tr")
+    df = accelsim.simulate(workload(trace)).layers
+    for spec, (_, row) in zip(LAYERS, df.iterrows(), strict=True):
+        sb = stream_bytes((spec["N"], spec["K"]), "ssvq", 16, 8)
+        assert row["dram_read_index_B"] == sb["index"]
+        assert row["dram_read_sign_B"] == sb["sign"]
+        assert row["dram_read_codebook_B"] == sb["codebook"]
+        assert row["dram_read_weights_B"] == 0
+
+
+def test_synthetic_and_trace_fetch_the_same_bytes(tmp_path):
+    trace = make_trace(tmp_path / "tr")
+    a = accelsim.simulate(workload(trace)).summary["totals"]["dram_read_B"]
+    b = accelsim.simulate(workload()).summary["totals"]["dram_read_B"]
+    assert a == b
+
+
+def test_skewed_real_indices_conflict_more_than_uniform(tmp_path):
+    over = {"arch": {"preset": "edge-32x32", "decoder": {"lookups_per_cycle": 32},
+                     "sram": {"codebook": {"banks": 8}}}}
+    uni = accelsim.simulate({**workload(make_trace(tmp_path / "u")), **over}).layers
+    skw = accelsim.simulate({**workload(make_trace(tmp_path / "s", skew=True)), **over}).layers
+    assert skw["decoder_conflicts"].sum() > uni["decoder_conflicts"].sum()
+
+
+def test_corrupt_trace_is_a_clear_error(tmp_path):
+    trace = make_trace(tmp_path / "tr")
+    victim = sorted((trace / "layers").iterdir())[0]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    with pytest.raises(ConfigError, match=victim.name):
+        accelsim.simulate(workload(trace))
+
+
+def test_trace_shape_or_scheme_mismatch_is_a_clear_error(tmp_path):
+    trace = make_trace(tmp_path / "tr")
+    wl = workload(trace)
+    wl["layers"] = [{"name": "fc1", "M": 64, "K": 201, "N": 96}]
+    with pytest.raises(ConfigError, match=r"fc1.*\(96, 200\).*\(96, 201\)"):
+        accelsim.simulate(wl)
+    with pytest.raises(ConfigError, match="ssvq k=16 d=8 .* vq-k16-d8"):
+        accelsim.simulate(workload(trace) | {"compression": {"scheme": "vq", "k": 16, "d": 8}})
+
+
+def test_speedup_memory_bound_vs_compute_bound():
+    mem = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml")
+    assert 2.5 <= mem.speedup <= 3.3
+    # the same model at batch 32 on an HBM2 server array is compute-bound: little to gain
+    comp = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml",
+                             ["arch=server-128x128", "batch=32"])
+    assert comp.speedup < 1.15
+    assert comp.speedup < mem.speedup
+    # fewer bits fetched is the whole reason
+    t = mem.summary["totals"]
+    assert t["weight_bits_fetched_per_weight"] < 2.0 < 8.0 <= mem.summary["baseline"][
+        "weight_bits_fetched_per_weight"]
+
+
+def test_more_bandwidth_shrinks_the_speedup():
+    speedups = [accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml",
+                                  [f"arch.dram.channel_width_bits={w}"]).speedup
+                for w in (8, 16, 32)]
+    assert speedups[0] > speedups[1] > speedups[2]
