@@ -7,6 +7,8 @@ Formats: ``int8`` (1 B/weight + fp16 per-channel scales), ``fp16`` (2 B/weight),
 
 Indices come from a real trace (``traces:`` in the workload; checksums verified, shapes matched
 by layer name) or, without one, are synthetic: uniform in ``[0, k)`` from a per-layer seed.
+With a trace, weight layers it does not contain are fetched as INT8; without one, every weight
+layer uses the workload's compression.
 Activation × activation matmuls (``weights: false``) stream their second operand uncompressed.
 """
 
@@ -67,9 +69,13 @@ def layer_format(layer, comp, act_bytes: int, seed: int = 0, trace=None) -> Laye
 
     if not layer.weights:
         return LayerFormat("act", layer.weight_elems, {"operand": layer.weight_elems * act_bytes})
-    tl = trace_layer(trace, layer) if trace is not None else None
-    if tl is not None:
-        return _from_trace(layer, tl)
+    if trace is not None:
+        tl = trace_layer(trace, layer)
+        if tl is not None:
+            return _from_trace(layer, tl)
+        # a weight layer the trace leaves out (e.g. a patch embedding or classifier head that
+        # the quantizer keeps at 8 bits) is fetched as INT8
+        comp = comp.model_copy(update={"scheme": "int8", "k": None, "d": None})
     sb = stream_bytes(layer.weight_shape, comp.scheme, comp.k, comp.d, comp.codebook_dtype)
     streams = {s: sb[s] for s in ("index", "sign", "weights", "scales") if sb[s]}
     if comp.scheme in ("vq", "ssvq"):

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from accelsim.dram_presets import PRESET_NAMES, DramSpec, resolve
+from accelsim.dram_presets import MAPPING_FIELDS, PRESET_NAMES, DramSpec, resolve
 
 __all__ = ["PRESET_NAMES", "DramModel", "make_dram"]
 
@@ -57,7 +57,7 @@ class DramModel:
             "Ro": spec.rows, "Ch": spec.channels, "Ra": spec.ranks,
             "Ba": spec.banks_per_group, "Bg": spec.bankgroups, "Co": spec.bursts_per_row,
         }  # fmt: skip
-        self._lsb = [(f, self._radix[f]) for f in reversed(spec.mapping)]
+        self._lsb = [(MAPPING_FIELDS.index(f), self._radix[f]) for f in reversed(spec.mapping)]
         n_banks = spec.channels * spec.ranks * self._nbanks
         self._open_row = np.full(n_banks, -1, dtype=np.int64)
         self._epoch = np.zeros(n_banks, dtype=np.int64)
@@ -67,6 +67,7 @@ class DramModel:
         self._acts: list[list[float]] = [[] for _ in range(n_ranks)]
         self._act_bg: list[list[int]] = [[] for _ in range(n_ranks)]
         self._ref_off = [t["tREFI"] * (r + 0.5) / spec.ranks for r in range(spec.ranks)]
+        self._ref_free = [(0.0, 0.0)] * spec.ranks  # a refresh-free window per rank (cache)
         self._ch = [_Channel() for _ in range(spec.channels)]
         self._queue: list[list[float]] = [[] for _ in range(n_ranks)]  # CAS times per rank
         self._c = dict.fromkeys(_COUNTER_KEYS, 0.0)
@@ -145,10 +146,11 @@ class DramModel:
 
     # ---------------------------------------------------------------- mapping
     def _decode(self, g: int) -> tuple[int, int, int, int, int]:
-        d = {}
-        for f, r in self._lsb:
-            g, d[f] = divmod(g, r)
-        return d["Ch"], d["Ra"], d["Bg"], d["Ba"], d["Ro"]
+        """(channel, rank, bank group, bank, row) of global burst ``g``."""
+        d = [0] * 6
+        for i, r in self._lsb:
+            g, d[i] = divmod(g, r)
+        return d[1], d[2], d[4], d[3], d[0]
 
     # ---------------------------------------------------------------- refresh
     def _refresh_count(self, ra: int, x: float) -> int:
@@ -158,12 +160,16 @@ class DramModel:
 
     def _unblock(self, ra: int, x: float) -> float:
         """``x`` moved past a refresh of rank ``ra`` if it falls in [start - tRP, end)."""
+        lo, hi = self._ref_free[ra]
+        if lo <= x < hi:  # fast path: inside the current refresh-free window
+            return x
         t = self._t
         k = self._refresh_count(ra, x + t["tRP"]) - 1
-        if k >= 0:
-            start = self._ref_off[ra] + k * t["tREFI"]
-            if x < start + t["tRFC"]:
-                return start + t["tRFC"]
+        start = self._ref_off[ra] + k * t["tREFI"]
+        if k >= 0 and x < start + t["tRFC"]:
+            return start + t["tRFC"]
+        self._ref_free[ra] = (start + t["tRFC"] if k >= 0 else -math.inf,
+                              start + t["tREFI"] - t["tRP"])  # fmt: skip
         return x
 
     # ---------------------------------------------------------------- scalar path

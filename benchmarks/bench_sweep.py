@@ -6,12 +6,15 @@
 Runs the workload (default: workloads/examples/deit_tiny_int8.yaml; an explicit DeiT-Tiny
 layer list when the zoo is unavailable) over ``--points`` sizes spaced geometrically from 8 to
 1024 KiB, once per ``--jobs`` value, and prints the wall times, the speed-up of each run over
-the first, and whether the sweep.csv files are byte-identical. No assertions.
+the first, and whether the sweep.csv files are byte-identical. It also prints the CPU time the
+points used: "cores busy" well below --jobs means other processes took the CPUs (the wall
+times are then not the sweep's own). No assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import tempfile
 import time
@@ -85,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             wall_s = time.perf_counter() - t0
             results.append((jobs, wall_s, (out / "sweep.csv").read_bytes(), outcome))
             c = outcome.counts
+            cpu_s = sum(float(r["cpu_s"]) for r in csv.DictReader(open(out / "timings.csv")))
             print(f"--jobs {jobs}: {wall_s:6.1f} s wall, {wall_s / len(sizes) * 1e3:6.0f} ms/point"
-                  f" ({c['ok']} ok, {c['infeasible']} infeasible, {c['error']} error)")
+                  f" ({c['ok']} ok, {c['infeasible']} infeasible, {c['error']} error); points "
+                  f"used {cpu_s:.1f} CPU-s = {cpu_s / wall_s:.2f} cores busy on average")
         first_jobs, first_wall, first_csv, _ = results[0]
         for jobs, wall_s, csv_bytes, _ in results[1:]:
             rows = zip(first_csv.splitlines(), csv_bytes.splitlines(), strict=False)

@@ -2,7 +2,8 @@
 
 A record is a plain JSON-able dict: ``config_hash``, ``status`` (``ok`` | ``infeasible`` |
 ``error``), ``message``, ``metrics`` (the flat totals that become ``sweep.csv`` columns),
-``elapsed_s``, ``worker`` and ``accelsim_version``.
+``elapsed_s`` (wall) and ``cpu_s`` (this process's CPU time), ``worker`` and
+``accelsim_version``.
 """
 
 from __future__ import annotations
@@ -70,11 +71,12 @@ def _one_line(text: str) -> str:
 
 
 def record(cfg_hash: str, status: str, message: str = "", values: dict | None = None,
-           metrics_: dict | None = None, elapsed_s: float = 0.0) -> dict:
+           metrics_: dict | None = None, elapsed_s: float = 0.0, cpu_s: float = 0.0) -> dict:
     """A point record (see the module docstring)."""
     return {"config_hash": cfg_hash, "status": status, "message": _one_line(message),
             "values": values or {}, "metrics": metrics_ or {}, "elapsed_s": elapsed_s,
-            "worker": f"{socket.gethostname()}:{os.getpid()}", "accelsim_version": __version__}
+            "cpu_s": cpu_s, "worker": f"{socket.gethostname()}:{os.getpid()}",
+            "accelsim_version": __version__}
 
 
 def run_point(cfg, cfg_hash: str) -> dict:
@@ -82,15 +84,18 @@ def run_point(cfg, cfg_hash: str) -> dict:
     from accelsim.api import simulate
     from accelsim.errors import AccelsimError, InfeasibleError
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
+
+    def timed(**kw) -> dict:
+        return {"elapsed_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, **kw}
+
     try:
         summary = simulate(cfg).summary
     except InfeasibleError as exc:
-        return record(cfg_hash, "infeasible", str(exc), elapsed_s=time.perf_counter() - t0)
+        return record(cfg_hash, "infeasible", str(exc), **timed())
     except AccelsimError as exc:
-        return record(cfg_hash, "error", str(exc), elapsed_s=time.perf_counter() - t0)
+        return record(cfg_hash, "error", str(exc), **timed())
     except Exception as exc:  # noqa: BLE001 — one bad point must not stop the sweep
         return record(cfg_hash, "error", f"internal error: {type(exc).__name__}: {exc}",
-                      elapsed_s=time.perf_counter() - t0)
-    return record(cfg_hash, "ok", "", metrics_=metrics(summary),
-                  elapsed_s=time.perf_counter() - t0)
+                      **timed())
+    return record(cfg_hash, "ok", "", **timed(metrics_=metrics(summary)))

@@ -4,7 +4,7 @@ Layout of ``DIR``::
 
     points/<config_hash>.json   one record per finished point (written atomically, as it ends)
     sweep.csv                   one row per finished point, sorted by point index
-    timings.csv                 point, config_hash, status, elapsed_s, worker
+    timings.csv                 point, config_hash, status, elapsed_s, cpu_s, worker
     sweep_meta.json             workload, axes, executor, jobs, wall time, counts
 
 The point files are the source of truth: a killed sweep keeps every point that finished, and
@@ -75,9 +75,10 @@ class SweepStore:
                 for index, values, rec in rows]
         atomic_write(self.csv_path, _csv_text(header, body))
         timing = [[index, rec["config_hash"], rec["status"], f"{rec.get('elapsed_s', 0.0):.4f}",
-                   rec.get("worker", "")] for index, _, rec in rows]
+                   f"{rec.get('cpu_s', 0.0):.4f}", rec.get("worker", "")]
+                  for index, _, rec in rows]
         atomic_write(self.timings_path, _csv_text(
-            ["point", "config_hash", "status", "elapsed_s", "worker"], timing))
+            ["point", "config_hash", "status", "elapsed_s", "cpu_s", "worker"], timing))
 
     def write_meta(self, meta: dict) -> None:
         """Write ``sweep_meta.json`` (run information that is not a result)."""
