@@ -63,8 +63,10 @@ class DramConfig(Strict):
     """Off-chip memory. ``preset`` names a DRAM standard, ``ideal`` or ``simple``.
 
     ``simple``: ``bandwidth_GBps`` × ``efficiency`` with a fixed ``latency_ns`` per request.
-    For the JEDEC presets every organisation field and any ``timing`` entry (in DRAM clock
-    cycles, e.g. ``{tRCD: 24}``) can be overridden.
+    For the JEDEC presets (``dram_presets.PRESET_NAMES``, docs/dram.md) every organisation field
+    and any ``timing`` entry (in DRAM clock cycles, e.g. ``{tRCD: 24}``) can be overridden;
+    ``mapping`` names the address mapping (default ``RoRaBaCoBgCh``) and ``queue_depth`` is the
+    controller queue per rank (the reorder window, in bursts).
     """
 
     preset: str = "LPDDR4-3200"

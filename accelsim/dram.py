@@ -320,17 +320,19 @@ class DramModel:
             miss_rk = np.bincount(p["fb_rk"][miss], minlength=spec.channels * nr)
             acts_rank = (p["acts_rank"] + miss_rk).tolist()
         lat = tm["CWL"] if w else tm["CL"]
+        pos0 = p["pos0"]
+        reopen = (valid & (open_rows >= 0))[pos0].tolist()
+        hit0, pre0, col0 = hit[pos0].tolist(), self._pre_ok[p["b0"]].tolist(), None
+        if any(hit0):
+            col0 = self._col_ok[p["b0"]].tolist()
         done = t
-        for ch, n_c, blocks, shares, b0, ra0, bg0, pos0, ra_l, bg_l, bank_acts in p["channels"]:
-            if not hit[pos0]:  # the first visit's bank must be (re)opened before data flows
-                a = t
-                if valid[pos0] and open_rows[pos0] >= 0:
-                    a = max(t, float(self._pre_ok[b0])) + tm["tRP"]
-                d0 = a + tm["tRCD"] + lat
-            else:
-                d0 = max(t, float(self._col_ok[b0])) + lat
+        for i, (ch, n_c, static, shares, ra0, bg0, ra_l, bg_l) in enumerate(p["channels"]):
+            if hit0[i]:
+                d0 = max(t, col0[i]) + lat
+            else:  # the first visit's bank must be (re)opened before data flows
+                d0 = (max(t, pre0[i]) + tm["tRP"] if reopen[i] else t) + tm["tRCD"] + lat
             chan = self._ch[ch]
-            dur = lay.duration(n_c, blocks, max(acts_rank[ch * nr : ch * nr + nr]), bank_acts)
+            dur = max(static, lay.act_span(max(acts_rank[ch * nr : ch * nr + nr])))
             if chan.starts:
                 m = chan.meta[-1]
                 tail = chan.ends[-1] + self._gap(m, ra0, bg0, w)
@@ -340,6 +342,9 @@ class DramModel:
             d0 = self._unblock(ra0, d0)
             end = d0 + dur
             for r, share in shares:  # refreshes inside the transfer stall the ranks they hit
+                lo, hi = self._ref_free[r]
+                if lo <= d0 - tm["tRP"] and end < hi:
+                    continue
                 k = self._refresh_count(r, end) - self._refresh_count(r, d0 - tm["tRP"])
                 if k:
                     end += k * share * tm["tRFC"]
@@ -478,32 +483,39 @@ class _BulkLayout:
         n_c = np.bincount(vch, weights=cnt, minlength=self.n_ch)
         per_rank = np.bincount(rk, weights=cnt, minlength=self.n_ch * nr).reshape(-1, nr)
         bank_acts = 1 + np.bincount(gbs[again], minlength=self.n_ch * nb).reshape(self.n_ch, -1)
-        channels = []
+        channels, pos0, b0s = [], [], []
         for ch in np.flatnonzero(n_c).tolist():
             i0 = int(np.searchsorted(vch, ch))
             il = int(np.searchsorted(vch, ch, side="right")) - 1
             b0, bl = int(gb[i0]), int(gb[il])
             shares = [(r, float(s) / n_c[ch]) for r, s in enumerate(per_rank[ch]) if s > 0]
+            static = self.duration(int(n_c[ch]), int(blocks[ch]), float(bank_acts[ch].max()))
             channels.append((
-                ch, int(n_c[ch]), int(blocks[ch]), shares, b0, (b0 // nb) % nr,
-                (b0 // spec.banks_per_group) % spec.bankgroups, int(np.searchsorted(fb, b0)),
+                ch, int(n_c[ch]), static, shares, (b0 // nb) % nr,
+                (b0 // spec.banks_per_group) % spec.bankgroups,
                 (bl // nb) % nr, (bl // spec.banks_per_group) % spec.bankgroups,
-                float(bank_acts[ch].max()),
             ))  # fmt: skip
+            pos0.append(int(np.searchsorted(fb, b0)))
+            b0s.append(b0)
         return {
             "fb": fb, "fb_row": rows[first], "fb_rk": rks[first], "fb_ra": rks[first] % nr,
             "lb": gbs[last], "lb_row": rows[last], "lb_ra": rks[last] % nr,
             "static_acts": int(again.sum()), "channels": channels,
+            "pos0": np.array(pos0), "b0": np.array(b0s),
             "acts_rank": np.bincount(rks[again], minlength=self.n_ch * nr),
         }  # fmt: skip
 
-    def duration(self, n: int, blocks: int, acts_rank: float, acts_bank: float) -> float:
-        """Data-bus cycles for ``n`` bursts of one channel spread over ``blocks`` blocks."""
+    def duration(self, n: int, blocks: int, acts_bank: float) -> float:
+        """Data-bus cycles for ``n`` bursts of one channel spread over ``blocks`` blocks,
+        at least ``acts_bank - 1`` row cycles when a bank reopens rows."""
         straddled = min(n, (blocks - 1) * 2 * min(self.q, self.block))
         bus = n * self.cpb_alone - straddled * (self.cpb_alone - self.cpb_pair)
-        k = max(int(acts_rank) - 1, 0)  # ACTs after the first: 4 per tFAW, tRRD_S apart
-        acts = (k // 4) * self.t_faw + (k % 4) * self.t_rrd + self.spec.tBL if acts_rank else 0
-        return max(bus, acts, max(acts_bank - 1, 0) * self.t_rc)
+        return max(bus, max(acts_bank - 1, 0) * self.t_rc)
+
+    def act_span(self, acts: int) -> float:
+        """Cycles to issue ``acts`` ACTs on one rank (4 per tFAW, tRRD_S apart) plus a burst."""
+        k = max(acts - 1, 0)
+        return (k // 4) * self.t_faw + (k % 4) * self.t_rrd + self.spec.tBL if acts else 0.0
 
     def overlap_previous(self, n: int, dur: float) -> float:
         """``dur`` shortened by the reorder window overlapping the previous request's tail."""

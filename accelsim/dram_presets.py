@@ -8,7 +8,6 @@ This module is pure Python (no numpy) so that config validation stays cheap.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 # Timing keys accepted in ``dram.timing`` overrides (DRAM clock cycles).
@@ -235,7 +234,3 @@ def resolve(cfg) -> DramSpec:
         **energies,
     )
 
-
-def all_mapping_names() -> list[str]:
-    """Every accepted mapping name (permutations of the six fields)."""
-    return ["".join(p) for p in itertools.permutations(MAPPING_FIELDS)]

@@ -143,6 +143,9 @@ def main(argv: list[str]) -> int:
                 progress.stop()
             _report(console, exc.outcome, interrupted=True)
             return 128 + (signals.received or signal.SIGINT)
+        except KeyboardInterrupt:  # before any point ran
+            console.print("[yellow]interrupted[/]")
+            return 128 + (signals.received or signal.SIGINT)
         finally:
             if progress is not None:
                 progress.stop()

@@ -22,6 +22,15 @@ from quant.qmodules import QuantWeight  # noqa: E402
 from workloads.trace import read_trace, write_trace  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one torch thread is faster than two on a shared machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def qweight(scheme="ssvq", shape=(6, 8), k=4, d=4, alpha=1.0, seed=0):
     w = torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
     return QuantWeight(compress_weight(w, scheme, k, d), w, alpha=alpha), w

@@ -275,7 +275,7 @@ def alive(pid: int) -> bool:
 
 SIZES_KIB = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024]
 SLOW_SWEEP = workload(sweep={"arch.sram.weight.size_KiB": SIZES_KIB,
-                             "arch.dram.preset": ["LPDDR4-3200", "DDR4-3200"]}, n_blocks=3)
+                             "arch.dram.preset": ["LPDDR4-3200", "DDR4-3200"]}, n_blocks=8)
 
 
 @pytest.fixture(scope="module")

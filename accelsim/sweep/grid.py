@@ -181,8 +181,7 @@ def check_path(path: str, where: str) -> None:
         if key not in fields:
             valid = [f for f in fields if f not in BLOCKS] + (["preset"] if depth == 1
                                                                and keys[0] == "arch" else [])
-            raise ConfigError(f"{where}: unknown key {key!r} in {path!r}"
-                              f"{did_you_mean(key, valid)}")
+            raise ConfigError(f"{where}: unknown key {key!r}{did_you_mean(key, valid)}")
         kind, sub = _kind(fields[key].annotation)
         last = depth == len(keys) - 1
         if last or kind == "mapping":
