@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from accelsim.dram_layout import BulkLayout
 from accelsim.dram_presets import MAPPING_FIELDS, PRESET_NAMES, DramSpec, resolve
 
 __all__ = ["PRESET_NAMES", "DramModel", "make_dram"]
@@ -73,7 +74,7 @@ class DramModel:
         self._c = dict.fromkeys(_COUNTER_KEYS, 0.0)
         self._e_act = self._e_rdwr = 0.0
         self._t_max = 0.0
-        self._bulk = _BulkLayout(spec, self._radix)
+        self._bulk = BulkLayout(spec, self._radix)
 
     # ---------------------------------------------------------------- interface
     def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float:
@@ -369,158 +370,6 @@ class DramModel:
         self._c["row_hits"] += n - n_acts
         self._e_act += n_acts * spec.e_act_pJ
         return done
-
-
-_PLANS: dict[tuple, dict] = {}  # request plans, shared by models with the same geometry
-
-
-class _BulkLayout:
-    """Row visits of a contiguous burst range and their steady-state duration per channel.
-
-    Fields below ``Co`` in the mapping are *lanes* (interleaved burst by burst); a *block* is
-    one row's worth of bursts in every lane; fields above ``Co`` change from block to block.
-    The static part of a request (its *plan*) depends only on its offset within one sweep of
-    all banks and its length, so plans are cached.
-    """
-
-    def __init__(self, spec: DramSpec, radix: dict[str, int]) -> None:
-        t = spec.timing
-        self.spec = spec
-        self.q = spec.queue_depth
-        m = list(spec.mapping)
-        self.n_ch = spec.channels
-        self.p_below_ch = math.prod(radix[f] for f in m[m.index("Ch") + 1 :])
-        self.period = math.prod(radix[f] for f in m[1:]) if m[0] == "Ro" else 0
-        local = [f for f in m if f != "Ch"]
-        j = local.index("Co")
-        low = [(f, radix[f]) for f in local[j + 1 :]]
-        high = [(f, radix[f]) for f in local[:j]]
-        self.p_low = math.prod(r for _, r in low)
-        self.r_co = radix["Co"]
-        self.block = self.r_co * self.p_low
-        lanes = dict(low)
-        lanes_rbg = lanes.get("Ra", 1) * lanes.get("Bg", 1)
-        bus = max(spec.tBL, t["tCCD_S"])
-        switch = 0.0
-        if lanes.get("Ra", 1) > 1:  # ranks alternate inside a block: one switch per period
-            below_ra = math.prod(r for f, r in low[[f for f, _ in low].index("Ra") + 1 :])
-            switch = t["tRTRS"] / below_ra
-        self.cpb_alone = max(bus, t["tCCD_L"] / lanes_rbg) + switch
-        # the reorder window overlaps consecutive blocks; they differ in the lowest high field
-        up = next((f for f, r in reversed(high) if r > 1), None)
-        pair = lanes_rbg * 2 if up in ("Bg", "Ra") else lanes_rbg
-        pair_switch = t["tRTRS"] / 2 if up == "Ra" else switch
-        self.cpb_pair = min(self.cpb_alone, max(bus, t["tCCD_L"] / pair) + pair_switch)
-        self.t_faw, self.t_rrd = max(t["tFAW"], 4 * t["tRRD_S"]), t["tRRD_S"]
-        self.t_rc = t["tRAS"] + t["tRP"]
-        self.low_div = self._divisors(low)
-        self.high_div = self._divisors(high)
-        self._key = (spec.mapping, tuple(radix.items()))
-
-    @staticmethod
-    def _divisors(fields: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
-        out, div = [], 1
-        for f, r in reversed(fields):
-            out.append((f, div, r))
-            div *= r
-        return out
-
-    def _local(self, g: int) -> np.ndarray:
-        """Per channel: the first channel-local burst index at or after global burst ``g``."""
-        p = self.p_below_ch
-        hi, rem = divmod(g, self.n_ch * p)
-        ch, lo = divmod(rem, p)
-        out = np.arange(self.n_ch)
-        return np.where(out == ch, hi * p + lo, (hi + (out < ch)) * p)
-
-    def visits(self, g0: int, n: int) -> tuple[np.ndarray, ...]:
-        """Row visits in time order, channel-major: channel, global bank, row, bursts; and
-        the number of blocks per channel."""
-        spec = self.spec
-        l0, l1 = self._local(g0), self._local(g0 + n)
-        k0, k1 = int(l0.min()) // self.block, (int(l1.max()) - 1) // self.block + 1
-        kb = np.arange(k0, k1)
-        lane = np.arange(self.p_low)
-        base = kb[None, :, None] * self.block + lane[None, None, :]
-        lo = -((base - l0[:, None, None]) // self.p_low)
-        hi = -((base - l1[:, None, None]) // self.p_low)
-        count = np.clip(hi, 0, self.r_co) - np.clip(lo, 0, self.r_co)
-        keep = count > 0
-        ch, kbi, li = np.nonzero(keep)
-        d = {"Ra": 0, "Bg": 0, "Ba": 0, "Ro": 0}
-        for digits, table in ((kb[kbi], self.high_div), (li, self.low_div)):
-            for f, div, r in table:
-                d[f] = (digits // div) % r
-        bank = ((ch * spec.ranks + d["Ra"]) * spec.bankgroups + d["Bg"]) * spec.banks_per_group
-        bank = np.asarray(bank + d["Ba"], dtype=np.int64)
-        row = np.broadcast_to(np.asarray(d["Ro"], dtype=np.int64), bank.shape)
-        blocks = np.where(l1 > l0, (l1 - 1) // self.block - l0 // self.block + 1, 0)
-        return ch, bank, row, count[keep], blocks
-
-    def plan(self, g0: int, n: int) -> tuple[dict, int]:
-        """The cached static structure of a request, and its row offset."""
-        base, r0 = divmod(g0, self.period) if self.period else (0, g0)
-        key = (self._key, r0, n)
-        p = _PLANS.get(key)
-        if p is None:
-            if len(_PLANS) > 20000:
-                _PLANS.clear()
-            p = _PLANS[key] = self._make_plan(r0, n)
-        return p, base
-
-    def _make_plan(self, g0: int, n: int) -> dict:
-        spec, nr = self.spec, self.spec.ranks
-        nb = spec.banks_per_rank
-        vch, gb, row, cnt, blocks = self.visits(g0, n)
-        rk = gb // nb
-        order = np.argsort(gb, kind="stable")
-        gbs, rows, rks = gb[order], row[order], rk[order]
-        first = np.ones(len(gbs), dtype=bool)
-        first[1:] = gbs[1:] != gbs[:-1]
-        last = np.append(first[1:], True)
-        again = ~first & (rows != np.roll(rows, 1))  # a bank revisited with another row
-        fb = gbs[first]
-        n_c = np.bincount(vch, weights=cnt, minlength=self.n_ch)
-        per_rank = np.bincount(rk, weights=cnt, minlength=self.n_ch * nr).reshape(-1, nr)
-        bank_acts = 1 + np.bincount(gbs[again], minlength=self.n_ch * nb).reshape(self.n_ch, -1)
-        channels, pos0, b0s = [], [], []
-        for ch in np.flatnonzero(n_c).tolist():
-            i0 = int(np.searchsorted(vch, ch))
-            il = int(np.searchsorted(vch, ch, side="right")) - 1
-            b0, bl = int(gb[i0]), int(gb[il])
-            shares = [(r, float(s) / n_c[ch]) for r, s in enumerate(per_rank[ch]) if s > 0]
-            static = self.duration(int(n_c[ch]), int(blocks[ch]), float(bank_acts[ch].max()))
-            channels.append((
-                ch, int(n_c[ch]), static, shares, (b0 // nb) % nr,
-                (b0 // spec.banks_per_group) % spec.bankgroups,
-                (bl // nb) % nr, (bl // spec.banks_per_group) % spec.bankgroups,
-            ))  # fmt: skip
-            pos0.append(int(np.searchsorted(fb, b0)))
-            b0s.append(b0)
-        return {
-            "fb": fb, "fb_row": rows[first], "fb_rk": rks[first], "fb_ra": rks[first] % nr,
-            "lb": gbs[last], "lb_row": rows[last], "lb_ra": rks[last] % nr,
-            "static_acts": int(again.sum()), "channels": channels,
-            "pos0": np.array(pos0), "b0": np.array(b0s),
-            "acts_rank": np.bincount(rks[again], minlength=self.n_ch * nr),
-        }  # fmt: skip
-
-    def duration(self, n: int, blocks: int, acts_bank: float) -> float:
-        """Data-bus cycles for ``n`` bursts of one channel spread over ``blocks`` blocks,
-        at least ``acts_bank - 1`` row cycles when a bank reopens rows."""
-        straddled = min(n, (blocks - 1) * 2 * min(self.q, self.block))
-        bus = n * self.cpb_alone - straddled * (self.cpb_alone - self.cpb_pair)
-        return max(bus, max(acts_bank - 1, 0) * self.t_rc)
-
-    def act_span(self, acts: int) -> float:
-        """Cycles to issue ``acts`` ACTs on one rank (4 per tFAW, tRRD_S apart) plus a burst."""
-        k = max(acts - 1, 0)
-        return (k // 4) * self.t_faw + (k % 4) * self.t_rrd + self.spec.tBL if acts else 0.0
-
-    def overlap_previous(self, n: int, dur: float) -> float:
-        """``dur`` shortened by the reorder window overlapping the previous request's tail."""
-        saving = 2 * min(self.q, n, self.block) * (self.cpb_alone - self.cpb_pair)
-        return max(n * self.cpb_pair, dur - saving)
 
 
 def make_dram(cfg) -> DramModel:

@@ -148,8 +148,10 @@ def _row(arch, plan: LayerPlan, fmt, mp, st, tab, peak_GBps) -> dict:
         "groups": layer.groups, "weights": layer.weights, "macs": layer.macs, "scheme": fmt.scheme,
         "tile": "" if mp is None else f"{mp.Gt}x{mp.Mt}x{mp.Kt}x{mp.Nt}",
         "loop_order": "" if mp is None else mp.order, "steps": plan.schedule.steps,
-        "cycles_total": cycles, "cycles_compute": st.compute, "stall_dram": st.stall_dram,
-        "stall_decoder": st.stall_decoder, "stall_codebook": st.stall_codebook,
+        "cycles_total": cycles, "cycles_compute": st.compute,
+        # float sums of waits can leave -1e-12 where a stall is really 0
+        "stall_dram": max(0.0, st.stall_dram), "stall_decoder": max(0.0, st.stall_decoder),
+        "stall_codebook": max(0.0, st.stall_codebook),
         "pe_util": layer.macs / (cycles * pe.rows * pe.cols) if cycles else 0.0,
         "decoder_busy": st.decoder_busy, "decoder_conflicts": st.decoder_conflicts,
         "codebook_passes": plan.decode.passes if plan.decode is not None else 0,

@@ -275,7 +275,9 @@ def alive(pid: int) -> bool:
 
 SIZES_KIB = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024]
 SLOW_SWEEP = workload(sweep={"arch.sram.weight.size_KiB": SIZES_KIB,
-                             "arch.dram.preset": ["LPDDR4-3200", "DDR4-3200"]}, n_blocks=8)
+                             "arch.dram.preset": ["LPDDR4-3200", "DDR4-3200", "LPDDR5-6400"]},
+                      n_blocks=8)
+N_SLOW = len(SIZES_KIB) * 3
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +300,7 @@ def test_killed_sweep_keeps_finished_points_and_resumes_to_the_same_csv(tmp_path
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if len(list(out.glob("points/*.json"))) >= 3:
+        if len(list(out.glob("points/*.json"))) >= 2:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the sweep ended before it could be interrupted"
@@ -312,10 +314,10 @@ def test_killed_sweep_keeps_finished_points_and_resumes_to_the_same_csv(tmp_path
     assert not [p for p in family if alive(p)], "worker processes outlived the sweep"
     finished = {p.stem for p in out.glob("points/*.json")}
     rows = read_csv(out / "sweep.csv")
-    assert 3 <= len(rows) < len(SIZES_KIB) * 2
+    assert 2 <= len(rows) < N_SLOW
     assert {r["config_hash"] for r in rows} == finished
     resumed = run_sweep(path, out, jobs=2, resume=True)
-    assert resumed.reused == len(finished) and resumed.simulated == 24 - len(finished)
+    assert resumed.reused == len(finished) and resumed.simulated == N_SLOW - len(finished)
     assert (out / "sweep.csv").read_bytes() == uninterrupted_csv
 
 
