@@ -6,7 +6,8 @@ Formats: ``int8`` (1 B/weight + fp16 per-channel scales), ``fp16`` (2 B/weight),
 (:func:`workloads.trace.stream_bytes`), so synthetic and trace-driven runs count the same bytes.
 
 Indices come from a real trace (``traces:`` in the workload; checksums verified, shapes matched
-by layer name) or, without one, are synthetic: uniform in ``[0, k)`` from a per-layer seed.
+by layer name) or, without one, are synthetic: uniform in ``[0, k)`` from a per-layer seed (the
+decoder times a fixed seeded sample of them and scales it to each tile's lookup count).
 With a trace, weight layers it does not contain are fetched as INT8; without one, every weight
 layer uses the workload's compression.
 Activation × activation matmuls (``weights: false``) stream their second operand uncompressed.
@@ -39,7 +40,10 @@ class LayerFormat:
     d: int = 1
     codebook_dtype: str = "fp16"
     index_source: object = None
-    """Callable returning the layer's index stream (vector order), or None for dense formats."""
+    """Callable returning the layer's real index stream (vector order) from a trace; None for
+    dense formats and for synthetic indices."""
+    synthetic_seed: tuple = ()
+    """Seed of the synthetic (uniform) indices when there is no trace."""
 
     @property
     def w_bits(self) -> float:
@@ -50,17 +54,19 @@ class LayerFormat:
     def compressed(self) -> bool:
         return self.scheme in ("vq", "ssvq")
 
+    @property
+    def synthetic(self) -> bool:
+        return self.index_source is None
+
     @cached_property
     def indices(self) -> np.ndarray:
+        """The real index stream of the layer (traces only)."""
         return self.index_source()
 
-
-def _synthetic_indices(name: str, seed: int, count: int, k: int):
-    """Seeded uniform indices (stable across runs and processes: crc32 of the name)."""
-    def make() -> np.ndarray:
-        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-        return rng.integers(0, k, size=count, dtype=np.int64)
-    return make
+    def sample_indices(self, count: int) -> np.ndarray:
+        """``count`` seeded uniform indices: the synthetic stream's statistics, without
+        materialising a stream as long as the layer (billions of indices for an LLM)."""
+        return np.random.default_rng(self.synthetic_seed).integers(0, self.k, size=count)
 
 
 def layer_format(layer, comp, act_bytes: int, seed: int = 0, trace=None) -> LayerFormat:
@@ -80,10 +86,9 @@ def layer_format(layer, comp, act_bytes: int, seed: int = 0, trace=None) -> Laye
     streams = {s: sb[s] for s in ("index", "sign", "weights", "scales") if sb[s]}
     if comp.scheme in ("vq", "ssvq"):
         out, inp = layer.weight_shape
-        n_vec = out * -(-inp // comp.d)
-        src = _synthetic_indices(layer.weight_name, seed, n_vec, comp.k)
         return LayerFormat(comp.scheme, layer.weight_elems, streams, sb["codebook"], comp.k,
-                           comp.d, comp.codebook_dtype, src)
+                           comp.d, comp.codebook_dtype,
+                           synthetic_seed=(seed, zlib.crc32(layer.weight_name.encode())))
     return LayerFormat(comp.scheme, layer.weight_elems, streams)
 
 

@@ -4,8 +4,9 @@
 tile's index stream and reads their codewords from the banked codebook buffer (codeword ``c``
 lives in bank ``c mod banks``). Indices of one group that hit the same bank serialise, so a group
 costs as many cycles as its busiest bank holds lookups (× the reads a codeword needs when it is
-wider than a bank). Conflicts are counted from the real index stream (a trace) or from seeded
-uniform indices. Signs are applied by flipping the magnitude's sign bit (an XOR, no extra cycle);
+wider than a bank). Conflicts are counted from the real index stream (a trace) or, for
+synthetic uniform indices, from a fixed seeded sample of ``SAMPLE_GROUPS`` groups scaled to the
+tile. Signs are applied by flipping the magnitude's sign bit (an XOR, no extra cycle);
 the sign bits themselves come from DRAM with the indices. ``pipeline_depth`` cycles are added once
 per tile. Decoding streams: a tile's first fold is ready after its first fold's share of the work.
 
@@ -25,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 CODEBOOK_BASE = 1 << 42
+SAMPLE_GROUPS = 1024
+"""Decoder groups drawn to time synthetic (uniform) index streams."""
 
 
 def decode_cycles(indices: np.ndarray, lookups_per_cycle: int, banks: int,
@@ -56,6 +59,7 @@ class TileDecoder:
         self.passes = max(1, -(-fmt.codebook_bytes // int(cap)))
         self.vec_per_row = -(-layer.K // fmt.d)
         self._cache: dict[int, tuple[float, float, int]] = {}
+        self._sample: tuple[int, int] | None = None
 
     def tile_indices(self, tile: int) -> np.ndarray:
         """The index stream of one weight tile (rows = output channels, vectors along K)."""
@@ -72,22 +76,44 @@ class TileDecoder:
         c1 = -(-min(layer.K, (k_blk + 1) * mp.Kt) // self.fmt.d)
         return idx[rows, c0:c1].ravel()
 
+    def tile_lookups(self, tile: int) -> int:
+        """Number of vectors (codebook lookups) in one weight tile."""
+        mp, layer = self.mp, self.layer
+        _, _, tk, tn = mp.tiles
+        n_blk, k_blk, g_blk = tile % tn, (tile // tn) % tk, tile // (tn * tk)
+        groups = min(layer.groups, (g_blk + 1) * mp.Gt) - g_blk * mp.Gt
+        rows = min(layer.N, (n_blk + 1) * mp.Nt) - n_blk * mp.Nt
+        c0 = k_blk * mp.Kt // self.fmt.d
+        c1 = -(-min(layer.K, (k_blk + 1) * mp.Kt) // self.fmt.d)
+        return groups * rows * (c1 - c0)
+
+    def _cycles(self, idx: np.ndarray) -> tuple[int, int]:
+        """(cycles, conflicts) to decode ``idx``, in as many passes as the codebook needs."""
+        if self.passes == 1:
+            return decode_cycles(idx, self.lookups, self.banks, self.reads)
+        cycles = conflicts = 0
+        slice_k = -(-self.fmt.k // self.passes)
+        scan = -(-len(idx) // self.lookups)  # every pass scans the whole index stream once
+        for p in range(self.passes):
+            c, x = decode_cycles(idx[(idx // slice_k) == p], self.lookups, self.banks, self.reads)
+            cycles, conflicts = cycles + max(c, scan), conflicts + x
+        return cycles, conflicts
+
     def __call__(self, tile: int) -> tuple[float, float, int]:
         """(decode cycles, conflict cycles, codebook lookups) of one weight tile."""
-        if tile not in self._cache:
+        if tile in self._cache:
+            return self._cache[tile]
+        if self.fmt.synthetic:
+            n = self.tile_lookups(tile)
+            if self._sample is None:
+                self._sample = self._cycles(self.fmt.sample_indices(SAMPLE_GROUPS * self.lookups))
+            scale = n / (SAMPLE_GROUPS * self.lookups)
+            cycles, conflicts = self._sample[0] * scale, self._sample[1] * scale
+        else:
             idx = self.tile_indices(tile)
-            if self.passes == 1:
-                cycles, conflicts = decode_cycles(idx, self.lookups, self.banks, self.reads)
-            else:
-                cycles = conflicts = 0
-                slice_k = -(-self.fmt.k // self.passes)
-                for p in range(self.passes):
-                    part = idx[(idx // slice_k) == p]
-                    c, x = decode_cycles(part, self.lookups, self.banks, self.reads)
-                    # every pass scans the whole index stream once
-                    scan = -(-len(idx) // self.lookups)
-                    cycles, conflicts = cycles + max(c, scan), conflicts + x
-            self._cache[tile] = (float(cycles + self.depth), float(conflicts), len(idx))
+            n = len(idx)
+            cycles, conflicts = self._cycles(idx)
+        self._cache[tile] = (float(cycles + self.depth), float(conflicts), n)
         return self._cache[tile]
 
 

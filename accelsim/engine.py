@@ -70,17 +70,28 @@ class _Port:
         self.memory = memory
         self.ghz = clock_MHz / 1000.0
         self.stats = stats
+        self._last = memory.counters()  # every request goes through here: one snapshot each
 
     def access(self, now: float, layer: int, stream: str, addr: int, nbytes: int, write: bool):
+        """One request of one stream; returns its completion time (cycles)."""
+        return self.access_parts(now, layer, ((stream, nbytes),), addr, write)
+
+    def access_parts(self, now: float, layer: int, parts, addr: int, write: bool):
+        """One request whose bytes belong to several streams (stored back to back)."""
+        st = self.stats[layer]
+        nbytes = 0
+        for stream, size in parts:
+            if size > 0:
+                st.bytes[stream] = st.bytes.get(stream, 0) + size
+                nbytes += size
         if nbytes <= 0:
             return now
-        before = self.memory.counters()
         done_ns = self.memory.request(now / self.ghz, int(addr), int(nbytes), write)
         after = self.memory.counters()
-        st = self.stats[layer]
-        st.add_bytes(stream, nbytes)
+        before, self._last = self._last, after
+        mem = st.mem
         for key, val in after.items():
-            st.mem[key] = st.mem.get(key, 0.0) + val - before.get(key, 0.0)
+            mem[key] = mem.get(key, 0.0) + val - before[key]
         return max(now, done_ns * self.ghz)
 
 
@@ -126,10 +137,10 @@ class Engine:
         env, port = self.env, self.port
         for li, plan in enumerate(self.plans):
             sch = plan.schedule
-            starts, base = {}, plan.w_base
-            for stream, per_tile in sch.w_bytes.items():
-                starts[stream] = base + np.concatenate(([0], np.cumsum(per_tile)[:-1]))
-                base += int(per_tile.sum())
+            # a weight tile's streams (index, sign, ... or int8 weights + scales) are stored back
+            # to back, tile after tile, so one request fetches a whole tile
+            tile_bytes = sum(sch.w_bytes.values())
+            tile_addr = plan.w_base + np.concatenate(([0], np.cumsum(tile_bytes)[:-1]))
             streams = list(sch.w_bytes.items())
             addr = ACT_BASE + (li % 2) * (1 << 36)
             first_input = True
@@ -141,12 +152,10 @@ class Engine:
                 issued, nbytes, w_done = env.now, 0, None
                 if new_w:
                     yield from self.weight_buf.reserve()
-                    issued = w_done = env.now
-                    for stream, per_tile in streams:
-                        size = int(per_tile[tile])
-                        w_done = max(w_done, port.access(issued, li, stream, starts[stream][tile],
-                                                         size, False))
-                        nbytes += size
+                    issued = env.now
+                    parts = [(stream, int(per_tile[tile])) for stream, per_tile in streams]
+                    w_done = port.access_parts(issued, li, parts, tile_addr[tile], False)
+                    nbytes += int(tile_bytes[tile])
                 if new_i:
                     yield from self.input_buf.reserve()
                     if first_input and li > 0 and not self.layer_written[li - 1].processed:
