@@ -25,6 +25,8 @@ import simpy
 from accelsim.buffers import SlotBuffer
 
 ACT_BASE = 1 << 40
+TILE_ALIGN = 1 << 16
+"""Tiles start on 64 KiB boundaries in DRAM, as a compiler lays out tiled tensors (DRAM pages)."""
 PSUM_BASE = 1 << 41
 
 
@@ -140,7 +142,8 @@ class Engine:
             # a weight tile's streams (index, sign, ... or int8 weights + scales) are stored back
             # to back, tile after tile, so one request fetches a whole tile
             tile_bytes = sum(sch.w_bytes.values())
-            tile_addr = plan.w_base + np.concatenate(([0], np.cumsum(tile_bytes)[:-1]))
+            slots = -(-tile_bytes // TILE_ALIGN) * TILE_ALIGN
+            tile_addr = plan.w_base + np.concatenate(([0], np.cumsum(slots)[:-1]))
             streams = list(sch.w_bytes.items())
             addr = ACT_BASE + (li % 2) * (1 << 36)
             first_input = True
@@ -164,7 +167,7 @@ class Engine:
                     if env.now > issued:  # the weights went ahead on their own
                         nbytes, issued = 0, env.now
                     i_done = port.access(env.now, li, "input", addr, i_bytes, False)
-                    addr += i_bytes
+                    addr += -(-i_bytes // TILE_ALIGN) * TILE_ALIGN
                     nbytes += i_bytes
                 end = max(d for d in (w_done, i_done if new_i else None) if d is not None)
                 first = self._first_fold(issued, end, nbytes, nfolds)

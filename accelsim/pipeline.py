@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim import compression, energy
-from accelsim.engine import Engine, LayerPlan
+from accelsim.engine import TILE_ALIGN, Engine, LayerPlan
 from accelsim.mapping import Operands, map_layer
 from accelsim.memory import make_memory
 from accelsim.schedule import Schedule, build_schedule
@@ -101,7 +101,7 @@ def plan(cfg, layers, comp, trace=None):
         plans.append(LayerPlan(layer, sched, w_base, fmt.codebook_bytes))
         formats.append(fmt)
         mappings.append(mp)
-        w_base += sum(fmt.streams.values()) + fmt.codebook_bytes + 4096
+        w_base += (sched.steps + 1) * TILE_ALIGN + sum(fmt.streams.values())
     return plans, formats, mappings, memory
 
 

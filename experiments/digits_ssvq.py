@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
 
+from accelsim.report import atomic_write
 from quant.finetune import (
     compressed_weights,
     optimizer_groups,
@@ -182,16 +181,9 @@ def main() -> None:
     lines.append(f"\nmean over seeds {args.seeds}; {args.steps} fine-tuning steps each")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / "digits_ssvq.json", json.dumps(result, indent=1) + "\n")
-    _atomic_write(out / "digits_ssvq.md", "\n".join(lines) + "\n")
+    atomic_write(out / "digits_ssvq.json", json.dumps(result, indent=1) + "\n")
+    atomic_write(out / "digits_ssvq.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from accelsim.report import atomic_write
 from quant.accounting import model_bits
 from quant.calibration import minilm_fisher
 from quant.codec import compress_weight
@@ -146,22 +145,15 @@ def main() -> None:
               "note": "no fine-tuning; 36 encoder Linear layers compressed", "rows": rows}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / "minilm_ssvq.json", json.dumps(result, indent=1) + "\n")
+    atomic_write(out / "minilm_ssvq.json", json.dumps(result, indent=1) + "\n")
     lines = ["| config | bits/w (incl. codebook) | mean rel. err | cos mean | cos min | "
              "sim-matrix r | NN agree |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['config']} | {r['bits_per_weight']:.3f} | {r['mean_rel_err']:.4f} | "
                      f"{r['cos_mean']:.4f} | {r['cos_min']:.4f} | {r['simmatrix_pearson']:.4f} "
                      f"| {r['nn_agreement']:.3f} |")
-    _atomic_write(out / "minilm_ssvq.md", "\n".join(lines) + "\n")
+    atomic_write(out / "minilm_ssvq.md", "\n".join(lines) + "\n")
     print(f"wrote {out / 'minilm_ssvq.json'} and .md")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
