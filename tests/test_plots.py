@@ -57,7 +57,9 @@ def run_dir(tmp_path_factory):
 
 
 def legend_texts(ax) -> list[str]:
-    return [t.get_text() for t in ax.get_legend().get_texts()]
+    """The legend's entries, whether it sits in the axes or beside them (a figure legend)."""
+    legend = ax.get_legend() or ax.figure.legends[0]
+    return [t.get_text() for t in legend.get_texts()]
 
 
 def test_speedup_vs_buffer_has_one_line_per_scheme_and_dram(sweep_dir):
@@ -165,7 +167,7 @@ def test_cli_auto_writes_png_and_svg_with_the_figure_size(sweep_dir, run_dir, ca
     assert names == [f"sweep_{k}.{f}" for k in ("energy", "heatmap", "speedup")
                      for f in ("png", "svg")]
     height, width = imread(sweep_dir / "plots" / "sweep_speedup.png").shape[:2]
-    assert (width, height) == (int(7.5 * 150), int(4.6 * 150))
+    assert (width, height) == (int(10.5 * 150), int(4.6 * 150))
     assert (sweep_dir / "plots" / "sweep_speedup.svg").read_text().lstrip().startswith("<?xml")
     paths = plot_dir(run_dir, ["auto"], run_dir / "figs", formats=["png"])
     assert sorted(p.name for p in paths) == ["run_breakdown.png", "run_energy.png",

@@ -180,7 +180,7 @@ def plot_lines(data: SweepData, x: str | None = None, metric: str | None = None)
                           f"{', '.join(a for d in dims for a in d)}) would not be readable; plot "
                           "a sweep with fewer axes or use --kind heatmap")
     label, scale = metric_label(metric)
-    fig, axs = new_figure(7.5, 4.6)
+    fig, axs = new_figure(10.5, 4.6)
     ax = axs[0][0]
     pos = _x_positions(data, x, ax)
     style = _styles(list(series))
@@ -209,7 +209,8 @@ def plot_lines(data: SweepData, x: str | None = None, metric: str | None = None)
     ax.grid(True, alpha=0.3)
     ax.set_title(f"{label.split(' (')[0]} vs {path_label(x, with_unit=False)} — {data.name}")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="best", framealpha=0.9)
+        # beside the axes: lines of near-equal value would hide under a legend placed inside
+        fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside right upper")
     return fig
 
 
