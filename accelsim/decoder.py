@@ -158,13 +158,11 @@ class CodebookUnit:
             resident_since = li
 
     def load_slices(self, engine, li: int):
-        """Multi-pass layers: load every codebook slice again for one tile (blocking)."""
+        """Multi-pass layers: stream every codebook slice in again for one tile (blocking)."""
         env, port = engine.env, engine.port
         size = self.plans[li].codebook_bytes
-        done = env.now
-        for p in range(self.decoders[li].passes):
-            chunk = min(self.capacity, size - p * self.capacity)
-            done = port.access(done, li, "codebook", CODEBOOK_BASE + li * (1 << 24), chunk, False)
+        # the slices stream through the buffer back to back: one request for the whole codebook
+        done = port.access(env.now, li, "codebook", CODEBOOK_BASE + li * (1 << 24), size, False)
         yield env.timeout(max(0.0, done - env.now))
 
 
