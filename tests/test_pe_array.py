@@ -15,13 +15,23 @@ def test_deit_fc1_ws_matches_scalesim_formula():
     "flow, expected_folds, per_fold",
     [
         ("ws", 2 * 2, 2 * 4 + 4 + 10 - 2),  # Sr=K=5, Sc=N=6, T=M=10
-        ("os", 3 * 2, 2 * 4 + 4 + 5 - 2),  # Sr=M=10, Sc=N=6, T=K=5
+        ("os", 3 * 2, 4 + 4 + 5 - 2),  # Sr=M=10, Sc=N=6, T=K=5; nothing preloaded
         ("is", 2 * 3, 2 * 4 + 4 + 6 - 2),  # Sr=K=5, Sc=M=10, T=N=6
     ],
 )
 def test_partial_folds_cost_a_full_fold(flow, expected_folds, per_fold):
     assert folds(flow, 4, 4, 10, 5, 6) == expected_folds
     assert compute_cycles(flow, 4, 4, 10, 5, 6) == expected_folds * per_fold
+
+
+@pytest.mark.parametrize("flow, M, K, N, scalesim_printed", [
+    # SCALE-Sim 3.0's printed "Compute cycles" (one less than the cycle count), 32x32 array
+    ("ws", 197, 192, 768, 41903), ("ws", 1, 4096, 512, 194559), ("os", 197, 192, 768, 42671),
+    ("os", 64, 100, 50, 647), ("os", 1, 4096, 512, 66527), ("is", 197, 192, 768, 36203),
+    ("is", 10, 5, 6, 99),
+])
+def test_matches_scalesim_runs(flow, M, K, N, scalesim_printed):
+    assert compute_cycles(flow, 32, 32, M, K, N) == scalesim_printed + 1
 
 
 def test_exact_fit_has_one_fold():

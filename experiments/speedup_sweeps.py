@@ -1,0 +1,385 @@
+"""Speedup of SSVQ and VQ over INT8 vs codebook buffer size and DRAM type, at equal index bits.
+
+    python experiments/speedup_sweeps.py [--out DIR] [--quick] [--jobs N] [--resume]
+
+Pairs with equal bits per weight (without codebooks; checked with ``quant.accounting``, the
+function behind ``python -m quant cr``): SSVQ k=16 d=8 vs VQ k=64 d=4 (1.5 bits) and SSVQ k=64
+d=4 vs VQ k=1024 d=4 (2.5 bits), for DeiT-Tiny, DeiT-Small and MiniLM-L6 on the memory-bound
+edge NPU (``workloads/examples/arch/edge_membound.yaml``: 64×64 int8 at 1 GHz), sweeping the
+codebook buffer (0.25–16 KiB) and the DRAM (LPDDR4-3200 x8 / x16, LPDDR4X-4266, LPDDR5-6400,
+HBM2-2000 with its 8 channels). The INT8 baseline runs on the same arch in every point.
+
+Indices: traces from ``python -m quant compress`` (through ``speedup_vs_int8.compress``) where
+k-means takes well under 30 s (k <= ``REAL_TRACE_MAX_K``: 2.5–7 s per model here); DeiT weights
+are seeded random (the zoo has shapes only), MiniLM's are real. VQ k=1024 k-means takes ~80 s
+(DeiT-Tiny) to several minutes, so those points use **synthetic indices**: a trace with the same
+layers and byte counts but uniform indices and a random codebook (``uniform_trace``). Writing a
+trace rather than leaving ``traces:`` out keeps the layer coverage equal: without a trace
+accelsim compresses every weight layer (patch embedding and head too), with one only the layers
+the trace holds (the rest are fetched as INT8), which would favour the synthetic points.
+
+Per model, ``<model>/workload.yaml`` (a ``zip:`` over scheme/k/d/traces and a ``sweep:`` over
+DRAM and codebook size) is run with ``accelsim.sweep.run_sweep`` into ``<model>/sweep/`` and
+plotted with ``python -m accelsim plot`` (``<model>/sweep/plots/``). Then ``speedup_sweeps.md``
+/ ``.json`` (tables) and ``speedup_sweeps.png`` / ``.svg`` (summary figure: speedup vs codebook
+buffer, one panel per model and bit budget, colour = DRAM, solid = SSVQ, dashed = VQ) are
+written to ``experiments/out/speedup_sweeps/``. ``--quick``: DeiT-Tiny, 3 buffer sizes, 2 DRAMs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from experiments.speedup_vs_int8 import EXAMPLES, compress  # noqa: E402
+
+OUT = ROOT / "experiments" / "out" / "speedup_sweeps"
+ARCH = EXAMPLES / "arch" / "edge_membound.yaml"
+MODELS = ("deit_tiny", "deit_small", "minilm_l6")
+SCHEMES = {  # label -> (scheme, k, d)
+    "ssvq-k16-d8": ("ssvq", 16, 8),
+    "vq-k64-d4": ("vq", 64, 4),
+    "ssvq-k64-d4": ("ssvq", 64, 4),
+    "vq-k1024-d4": ("vq", 1024, 4),
+}
+PAIRS = (("ssvq-k16-d8", "vq-k64-d4"), ("ssvq-k64-d4", "vq-k1024-d4"))
+CODEBOOK_KIB = (0.25, 0.5, 1, 2, 4, 8, 16)
+DRAMS = {  # label -> arch.dram; the value replaces the arch's whole dram mapping, so the rest
+    # (channels, width) is the preset's: one x16 channel for LPDDR, 8 x128 channels for HBM2
+    "LPDDR4-3200 x8": {"preset": "LPDDR4-3200", "channel_width_bits": 8},  # 3.2 GB/s peak
+    "LPDDR4-3200 x16": {"preset": "LPDDR4-3200"},  # 6.4 GB/s
+    "LPDDR4X-4266 x16": {"preset": "LPDDR4X-4266"},  # 8.5 GB/s
+    "LPDDR5-6400 x16": {"preset": "LPDDR5-6400"},  # 12.8 GB/s
+    "HBM2-2000 8ch": {"preset": "HBM2-2000"},  # 256 GB/s
+}
+QUICK = {"models": ("deit_tiny",), "codebook_KiB": (0.25, 1, 16),
+         "drams": ("LPDDR4-3200 x8", "HBM2-2000 8ch")}
+REAL_TRACE_MAX_K = 256
+"""k-means (``quant compress``) for k <= 64 took 2.5–7 s per model on 2 shared cores; VQ k=1024
+d=4 took 80 s for DeiT-Tiny (28 s with only 2 iterations), longer for the larger models."""
+CB_AXIS, DRAM_AXIS = "arch.sram.codebook.size_KiB", "arch.dram"
+
+
+def check_equal_bits(pairs=PAIRS, schemes=SCHEMES) -> dict[str, float]:
+    """Index (+ sign) bits per weight of every scheme; raises if a pair differs."""
+    from quant.accounting import nominal_bits_per_weight
+
+    bits = {lab: nominal_bits_per_weight(*schemes[lab]) for lab in schemes}
+    for a, b in pairs:
+        if not math.isclose(bits[a], bits[b]):
+            raise ValueError(f"{a} ({bits[a]} bits/weight) vs {b} ({bits[b]}): not equal bits")
+    return bits
+
+
+def uniform_trace(model: str, scheme: str, k: int, d: int, out: Path, seed: int = 0) -> Path:
+    """A trace with the layers ``quant compress`` would write, uniform indices, random codebook.
+
+    Same layer set, shapes and packed byte counts as a real trace (the timing reads only the
+    index stream and the byte counts); reused when it exists.
+    """
+    from quant.accounting import compressed_layers
+    from quant.sources import zoo_layers
+    from workloads.trace import write_trace
+
+    if (out / "manifest.json").exists():
+        return out
+    rng = np.random.default_rng(seed)
+    layers = []
+    for lay in compressed_layers(zoo_layers(model)):
+        n_out, n_in = lay.weight_shape
+        codebook = (0.05 * rng.standard_normal((k, d))).astype(np.float16)
+        entry = {"name": lay.weight_name, "op": lay.op, "weight_shape": (n_out, n_in),
+                 "K": lay.K, "N": lay.N, "groups": lay.groups, "k": k, "d": d,
+                 "codebook": np.abs(codebook) if scheme == "ssvq" else codebook,
+                 "indices": rng.integers(0, k, n_out * math.ceil(n_in / d))}
+        if scheme == "ssvq":
+            entry["signs"] = rng.random(n_out * n_in) < 0.5
+        layers.append(entry)
+    return write_trace(out, model, scheme, layers, creator="experiments/speedup_sweeps.py",
+                       extra={"synthetic_indices": "uniform", "seed": seed,
+                              "weights_source": "none: uniform indices, random codebook"})
+
+
+def trace_kind(k: int) -> str:
+    """``trace`` (k-means indices from quant compress) or ``uniform`` (synthetic indices)."""
+    return "trace" if k <= REAL_TRACE_MAX_K else "uniform"
+
+
+def trace_dir(label: str) -> str:
+    """A trace's directory name: the scheme label, ``-uniform`` for synthetic indices."""
+    return label + ("-uniform" if trace_kind(SCHEMES[label][1]) == "uniform" else "")
+
+
+def make_traces(models, out: Path, jobs: int) -> dict[tuple[str, str], dict]:
+    """Every (model, scheme label) trace in ``out/<model>/traces/``, k-means ones ``jobs`` at a
+    time; path, kind and timing of each."""
+    def one(model: str, label: str) -> dict:
+        scheme, k, d = SCHEMES[label]
+        kind = trace_kind(k)
+        path = out / model / "traces" / trace_dir(label)
+        existed = (path / "manifest.json").exists()
+        t0 = time.perf_counter()
+        if kind == "trace":
+            compress(model, scheme, k, d, path)
+        else:
+            uniform_trace(model, scheme, k, d, path)
+        manifest = json.loads((path / "manifest.json").read_text())
+        return {"path": path, "indices": kind, "reused": existed,
+                "seconds": round(time.perf_counter() - t0, 2),
+                "kmeans_seconds": manifest.get("kmeans_seconds"),
+                "weights_source": manifest.get("weights_source")}
+
+    todo = [(m, lab) for m in models for lab in SCHEMES]
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        done = list(pool.map(lambda ml: one(*ml), todo))
+    return dict(zip(todo, done, strict=True))
+
+
+def workload(model: str, traces: dict, wl_dir: Path, codebook_kib, drams) -> dict:
+    """The sweep workload of one model: zip over schemes (with their traces), DRAM × codebook."""
+    labels = list(SCHEMES)
+    rel = [str(traces[(model, lab)]["path"].relative_to(wl_dir)) for lab in labels]
+    return {
+        "name": f"{model}-speedup-sweep",
+        "arch": str(ARCH),
+        "model": model, "batch": 1,
+        "compression": {"scheme": "int8"},  # replaced by every point (codebooks fp16)
+        "baseline": {"scheme": "int8"},
+        # one mapping per scheme (not compression.scheme/k/d) so that every zipped column is
+        # one-to-one with the axis and `accelsim plot` labels it as one series
+        "zip": {"compression": [dict(zip(("scheme", "k", "d"), SCHEMES[lab], strict=True))
+                                for lab in labels],
+                "traces": rel},
+        "sweep": {DRAM_AXIS: [DRAMS[name] for name in drams], CB_AXIS: list(codebook_kib)},
+    }
+
+
+def dram_label(value) -> str:
+    """The DRAMS label of an ``arch.dram`` value (a mapping, or its JSON from sweep.csv)."""
+    value = json.loads(value) if isinstance(value, str) else value
+    for name, spec in DRAMS.items():
+        if spec == value:
+            return name
+    return json.dumps(value, sort_keys=True)
+
+
+def read_points(csv_path: Path, model: str) -> list[dict]:
+    """The rows of one sweep.csv as plain dicts with labelled scheme and DRAM."""
+    rows = []
+    with open(csv_path, newline="") as f:
+        for r in csv.DictReader(f):
+            comp = json.loads(r["compression"])
+            label = f"{comp['scheme']}-k{comp['k']}-d{comp['d']}"
+            ok = r["status"] == "ok"
+            rows.append({
+                "model": model, "scheme": label, "dram": dram_label(r[DRAM_AXIS]),
+                "codebook_KiB": float(r[CB_AXIS]), "status": r["status"],
+                "message": r["message"],
+                "speedup": float(r["speedup_vs_baseline"]) if ok else None,
+                "time_ms": float(r["time_ms"]) if ok else None,
+                "int8_time_ms": float(r["baseline_time_ms"]) if ok else None,
+                "bits_fetched": float(r["weight_bits_fetched_per_weight"]) if ok else None,
+                "stall_codebook": float(r["stall_codebook"]) if ok else None,
+                "peak_GBps": float(r["peak_bandwidth_GBps"]) if ok else None,
+            })
+    return rows
+
+
+def lookup(points: list[dict]) -> dict[tuple, dict]:
+    return {(p["model"], p["scheme"], p["dram"], p["codebook_KiB"]): p for p in points}
+
+
+def _cell(p: dict | None) -> str:
+    if p is None:
+        return "–"
+    return f"{p['speedup']:.2f}×" if p["status"] == "ok" else p["status"]
+
+
+def table_by_dram(points, models, drams, cb_kib: float, indices: dict) -> str:
+    """Speedup at one codebook buffer size: a row per model × scheme, a column per DRAM."""
+    at = lookup(points)
+    head = "| model | scheme | indices | " + " | ".join(drams) + " |"
+    lines = [head, "|---|---|---|" + "---:|" * len(drams)]
+    for m in models:
+        for lab in SCHEMES:
+            cells = [_cell(at.get((m, lab, dr, cb_kib))) for dr in drams]
+            lines.append(f"| {m} | {lab} | {indices[(m, lab)]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def table_by_codebook(points, models, dram: str, cb_kibs, indices: dict) -> str:
+    """Speedup on one DRAM: a row per model × scheme, a column per codebook buffer size."""
+    at = lookup(points)
+    head = "| model | scheme | indices | " + " | ".join(f"{c:g} KiB" for c in cb_kibs) + " |"
+    lines = [head, "|---|---|---|" + "---:|" * len(cb_kibs)]
+    for m in models:
+        for lab in SCHEMES:
+            cells = [_cell(at.get((m, lab, dram, c))) for c in cb_kibs]
+            lines.append(f"| {m} | {lab} | {indices[(m, lab)]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def pair_ratios(points, models, drams, cb_kib: float) -> list[dict]:
+    """SSVQ speedup / VQ speedup at equal bits, per model, bit budget and DRAM."""
+    at = lookup(points)
+    out = []
+    for m in models:
+        for a, b in PAIRS:
+            for dr in drams:
+                pa, pb = at.get((m, a, dr, cb_kib)), at.get((m, b, dr, cb_kib))
+                if pa and pb and pa["status"] == pb["status"] == "ok":
+                    out.append({"model": m, "ssvq": a, "vq": b, "dram": dr,
+                                "ssvq_over_vq": pa["speedup"] / pb["speedup"]})
+    return out
+
+
+def plot(points, models, drams, base: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    at = lookup(points)
+    cbs = sorted({p["codebook_KiB"] for p in points})
+    height = 3.2 * len(models) + 1.0
+    fig, axes = plt.subplots(len(models), len(PAIRS), figsize=(12, height), sharex=True,
+                             sharey=True, squeeze=False)
+    colours = {dr: plt.cm.viridis(0.85 * i / max(1, len(drams) - 1)) for i, dr in enumerate(drams)}
+    for row, m in enumerate(models):
+        for col, pair in enumerate(PAIRS):
+            ax = axes[row][col]
+            for lab, ls in zip(pair, ("-", "--"), strict=True):
+                for dr in drams:
+                    ys = [at[(m, lab, dr, c)]["speedup"] if (m, lab, dr, c) in at
+                          and at[(m, lab, dr, c)]["status"] == "ok" else np.nan for c in cbs]
+                    ax.plot(cbs, ys, ls=ls, marker="o" if ls == "-" else "s", ms=3.5,
+                            color=colours[dr], lw=1.5)
+            ax.axhline(1.0, color="grey", lw=0.8)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(cbs, [f"{c:g}" for c in cbs])
+            ax.minorticks_off()
+            ax.grid(alpha=0.3)
+            bits = SCHEMES[pair[0]]
+            ax.set_title(f"{m}: {pair[0]} vs {pair[1]} "
+                         f"({math.log2(bits[1]) / bits[2] + (bits[0] == 'ssvq'):g} bits/weight)",
+                         fontsize=10)
+            if row == len(models) - 1:
+                ax.set_xlabel("codebook buffer size (KiB, log₂ scale)")
+            if col == 0:
+                ax.set_ylabel("speedup over INT8 (×)")
+    handles = [plt.Line2D([], [], color=colours[dr], lw=2, label=dr) for dr in drams]
+    handles += [plt.Line2D([], [], color="k", ls="-", marker="o", label="SSVQ"),
+                plt.Line2D([], [], color="k", ls="--", marker="s", label="VQ (same bits)")]
+    fig.suptitle("Edge NPU (64×64 int8, 1 GHz), batch 1: speedup of SSVQ / VQ over INT8 "
+                 "(same arch and DRAM)", y=1 - 0.1 / height, va="top", fontsize=11)
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=9, frameon=False,
+               bbox_to_anchor=(0.5, 1 - 0.4 / height))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.75 / height))
+    paths = [base.with_suffix(".png"), base.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=120)
+    fig.savefig(paths[1])
+    plt.close(fig)
+    return paths
+
+
+def machinery_plots(sweep_dir: Path) -> list[str]:
+    """``python -m accelsim plot`` on a sweep directory: speedup lines and a heatmap."""
+    cmds = [["--kind", "speedup", "--x", CB_AXIS],
+            ["--kind", "heatmap", "--x", CB_AXIS, "--y", DRAM_AXIS]]
+    for extra in cmds:
+        subprocess.run([sys.executable, "-m", "accelsim", "plot", str(sweep_dir), *extra],
+                       check=True, stdout=subprocess.DEVNULL)
+    return sorted(p.name for p in (sweep_dir / "plots").glob("*.png"))
+
+
+def main(argv=None) -> int:
+    from accelsim.sweep import run_sweep
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--quick", action="store_true", help="DeiT-Tiny, 3 buffer sizes, 2 DRAMs")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--resume", action="store_true",
+                    help="keep finished sweep points (default: start the sweeps over)")
+    args = ap.parse_args(argv)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    models = QUICK["models"] if args.quick else MODELS
+    cb_kib = QUICK["codebook_KiB"] if args.quick else CODEBOOK_KIB
+    drams = QUICK["drams"] if args.quick else tuple(DRAMS)
+    t0 = time.perf_counter()
+    bits = check_equal_bits()
+    print("bits/weight (index + sign, no codebook): "
+          + ", ".join(f"{lab} {b:g}" for lab, b in bits.items()), flush=True)
+    traces = make_traces(models, out, args.jobs)
+    for (m, lab), t in traces.items():
+        took = "reused" if t["reused"] else f"{t['seconds']} s"
+        print(f"  {m} {lab}: {t['indices']} indices ({took})", flush=True)
+    t_traces = time.perf_counter() - t0
+    points, sweeps = [], {}
+    for m in models:
+        wl_dir = out / m
+        wl_dir.mkdir(exist_ok=True)
+        wl_path = wl_dir / "workload.yaml"
+        wl_path.write_text("# written by experiments/speedup_sweeps.py\n"
+                           + yaml.safe_dump(workload(m, traces, wl_dir, cb_kib, drams),
+                                            sort_keys=False, width=100))
+        res = run_sweep(wl_path, wl_dir / "sweep", jobs=args.jobs, resume=args.resume,
+                        overwrite=not args.resume)
+        print(f"{m}: {res.points} points {res.counts} in {res.wall_s:.1f} s", flush=True)
+        sweeps[m] = {"points": res.points, "counts": res.counts, "wall_s": round(res.wall_s, 2),
+                     "plots": machinery_plots(wl_dir / "sweep")}
+        points += read_points(res.csv_path, m)
+    indices = {key: t["indices"] for key, t in traces.items()}
+    ref_cb = max(cb_kib)
+    md = [
+        "# Speedup of SSVQ / VQ over INT8 on the memory-bound edge NPU (batch 1)",
+        "",
+        f"Arch: `{ARCH.relative_to(ROOT)}` (64×64 int8 array at 1 GHz) with the DRAM and "
+        "codebook buffer of each column. Indices: `trace` = k-means indices from "
+        "`quant compress` (DeiT: seeded random weights; MiniLM: real weights); `uniform` = "
+        "synthetic uniform indices in a trace with the same layers (k-means too slow).",
+        "",
+        f"## Speedup vs DRAM (codebook buffer {ref_cb:g} KiB)",
+        "",
+        table_by_dram(points, models, drams, ref_cb, indices),
+        "",
+        f"## Speedup vs codebook buffer ({drams[0]})",
+        "",
+        table_by_codebook(points, models, drams[0], cb_kib, indices),
+        "",
+    ]
+    ratios = pair_ratios(points, models, drams, ref_cb)
+    (out / "speedup_sweeps.md").write_text("\n".join(md))
+    (out / "speedup_sweeps.json").write_text(json.dumps({
+        "arch": str(ARCH.relative_to(ROOT)), "bits_per_weight": bits, "pairs": PAIRS,
+        "drams": {d: DRAMS[d] for d in drams}, "codebook_KiB": cb_kib,
+        "traces": {f"{m}/{lab}": {**t, "path": str(t["path"].relative_to(out))}
+                   for (m, lab), t in traces.items()},
+        "sweeps": sweeps, "ssvq_over_vq": ratios, "points": points,
+        "seconds": {"traces": round(t_traces, 1), "total": round(time.perf_counter() - t0, 1)},
+    }, indent=1) + "\n")
+    figs = plot(points, models, drams, out / "speedup_sweeps")
+    print("\n".join(md[6:]))
+    print(f"wrote {out}/: speedup_sweeps.md, speedup_sweeps.json, "
+          + ", ".join(p.name for p in figs) + "; per model <model>/workload.yaml, "
+          f"<model>/sweep/ (sweep.csv, plots/) — {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
