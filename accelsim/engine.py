@@ -11,8 +11,8 @@ prefetched while the current one computes):
 * ``pe_array``    — computes each tile once its operands are ready and an output slot is held;
 * ``write_back``  — drains finished output tiles (or partial-sum spills) to DRAM.
 
-Buffers are simpy ``Container`` slots (2 when double-buffered). Simulation time is in
-accelerator cycles; the memory model works in ns and is converted at the clock.
+Buffers are :class:`~accelsim.buffers.SlotBuffer` slot stores (2 slots when double-buffered).
+Simulation time is in accelerator cycles; the memory model works in ns, converted at the clock.
 """
 
 from __future__ import annotations
@@ -55,14 +55,11 @@ class LayerStats:
     stall_codebook: float = 0.0
     decoder_busy: float = 0.0
     decoder_conflicts: float = 0.0
-    codebook_passes: int = 0
     codebook_reads: float = 0.0
-    codebook_wait: float = 0.0
     bytes: dict = field(default_factory=dict)
+    """DRAM bytes per stream charged to this layer."""
     mem: dict = field(default_factory=dict)
-
-    def add_bytes(self, stream: str, n: float) -> None:
-        self.bytes[stream] = self.bytes.get(stream, 0) + n
+    """Differences of the memory model's counters over this layer's requests."""
 
 
 class _Port:
@@ -190,13 +187,11 @@ class Engine:
                 continue
             st = self.stats[li]
             yield from self._wait(raw_first)
-            t0 = env.now
             if not unit.ready[li].processed:
                 yield unit.ready[li]
             if decode.passes > 1:
                 yield from unit.load_slices(self, li)
             cb_ready = env.now
-            st.codebook_wait += cb_ready - t0
             cycles, conflicts, lookups = decode(tile)
             st.decoder_busy += cycles
             st.decoder_conflicts += conflicts
@@ -298,11 +293,3 @@ class Engine:
             last.stall_dram += drain
             last.end += drain
         return self.stats
-
-
-def totals(stats: list[LayerStats]) -> dict[str, float]:
-    """Sum of the per-layer cycle components."""
-    keys = ("compute", "stall_dram", "stall_decoder", "stall_codebook")
-    out = {k: float(np.sum([getattr(s, k) for s in stats])) for k in keys}
-    out["cycles"] = float(np.sum([s.end - s.start for s in stats]))
-    return out

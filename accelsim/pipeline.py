@@ -169,6 +169,9 @@ def _row(arch, plan: LayerPlan, fmt, mp, st, tab, peak_GBps) -> dict:
     row["bits_per_weight"] = fmt.w_bits + (8 * fmt.codebook_bytes / fmt.elems)
     row.update(energy.layer_energy(tab, arch, _buffer_counts(plan, fmt, arch, st),
                                    st.mem.get("energy_pJ", 0.0)))
+    # the DRAM model's split of energy_dram_pJ (bank-level presets only)
+    for part in ("act", "rdwr", "ref", "bg"):
+        row[f"dram_{part}_pJ"] = st.mem.get(f"energy_{part}_pJ", 0.0)
     dram_cycles = total_b / (peak_GBps / ghz) if peak_GBps != float("inf") else 0.0
     busy = {"compute": st.compute, "dram": dram_cycles, "decoder": st.decoder_busy,
             "codebook": st.stall_codebook}

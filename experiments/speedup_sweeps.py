@@ -18,9 +18,10 @@ trace rather than leaving ``traces:`` out keeps the layer coverage equal: withou
 accelsim compresses every weight layer (patch embedding and head too), with one only the layers
 the trace holds (the rest are fetched as INT8), which would favour the synthetic points.
 
-Per model, ``<model>/workload.yaml`` (a ``zip:`` over scheme/k/d/traces and a ``sweep:`` over
-DRAM and codebook size) is run with ``accelsim.sweep.run_sweep`` into ``<model>/sweep/`` and
-plotted with ``python -m accelsim plot`` (``<model>/sweep/plots/``). Then ``speedup_sweeps.md``
+Per model and bit budget, ``<model>/<1.5bit|2.5bit>/workload.yaml`` (a ``zip:`` over the two
+schemes with their traces, a ``sweep:`` over DRAM × codebook size: 70 points) is run with
+``accelsim.sweep.run_sweep`` into ``.../sweep/`` and plotted by ``python -m accelsim plot``'s entry
+point (``--kind speedup --kind heatmap``, in ``.../sweep/plots/``). Then ``speedup_sweeps.md``
 / ``.json`` (tables) and ``speedup_sweeps.png`` / ``.svg`` (summary figure: speedup vs codebook
 buffer, one panel per model and bit budget, colour = DRAM, solid = SSVQ, dashed = VQ) are
 written to ``experiments/out/speedup_sweeps/``. ``--quick``: DeiT-Tiny, 3 buffer sizes, 2 DRAMs.
@@ -29,10 +30,12 @@ written to ``experiments/out/speedup_sweeps/``. ``--quick``: DeiT-Tiny, 3 buffer
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import io
 import json
 import math
-import subprocess
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +60,8 @@ SCHEMES = {  # label -> (scheme, k, d)
     "vq-k1024-d4": ("vq", 1024, 4),
 }
 PAIRS = (("ssvq-k16-d8", "vq-k64-d4"), ("ssvq-k64-d4", "vq-k1024-d4"))
+"""Equal bits per weight (index + sign): one sweep per model and pair, so that the sweep's own
+line plot has 2 schemes × 5 DRAMs = 10 lines (``accelsim plot`` draws at most 12)."""
 CODEBOOK_KIB = (0.25, 0.5, 1, 2, 4, 8, 16)
 DRAMS = {  # label -> arch.dram; the value replaces the arch's whole dram mapping, so the rest
     # (channels, width) is the preset's: one x16 channel for LPDDR, 8 x128 channels for HBM2
@@ -149,12 +154,20 @@ def make_traces(models, out: Path, jobs: int) -> dict[tuple[str, str], dict]:
     return dict(zip(todo, done, strict=True))
 
 
-def workload(model: str, traces: dict, wl_dir: Path, codebook_kib, drams) -> dict:
-    """The sweep workload of one model: zip over schemes (with their traces), DRAM × codebook."""
-    labels = list(SCHEMES)
-    rel = [str(traces[(model, lab)]["path"].relative_to(wl_dir)) for lab in labels]
+def pair_name(pair) -> str:
+    """``1.5bit`` for a pair of schemes with 1.5 index + sign bits per weight."""
+    from quant.accounting import nominal_bits_per_weight
+
+    return f"{nominal_bits_per_weight(*SCHEMES[pair[0]]):g}bit"
+
+
+def workload(model: str, pair, traces: dict, wl_dir: Path, codebook_kib, drams) -> dict:
+    """The sweep workload of one model and pair: zip over the two schemes (with their traces),
+    DRAM × codebook buffer size. Trace paths are relative to ``wl_dir`` (the YAML's folder)."""
+    labels = list(pair)
+    rel = [os.path.relpath(traces[(model, lab)]["path"], wl_dir) for lab in labels]
     return {
-        "name": f"{model}-speedup-sweep",
+        "name": f"{model}-{pair_name(pair)}",
         "arch": str(ARCH),
         "model": model, "batch": 1,
         "compression": {"scheme": "int8"},  # replaced by every point (codebooks fp16)
@@ -297,12 +310,13 @@ def plot(points, models, drams, base: Path) -> list[Path]:
 
 
 def machinery_plots(sweep_dir: Path) -> list[str]:
-    """``python -m accelsim plot`` on a sweep directory: speedup lines and a heatmap."""
-    cmds = [["--kind", "speedup", "--x", CB_AXIS],
-            ["--kind", "heatmap", "--x", CB_AXIS, "--y", DRAM_AXIS]]
-    for extra in cmds:
-        subprocess.run([sys.executable, "-m", "accelsim", "plot", str(sweep_dir), *extra],
-                       check=True, stdout=subprocess.DEVNULL)
+    """``python -m accelsim plot DIR --kind speedup --kind heatmap --x CB --y DRAM``, run
+    in-process through the CLI's entry point (saves a Python start per plot)."""
+    from accelsim.plots import main as plot_main
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        plot_main([str(sweep_dir), "--kind", "speedup", "--kind", "heatmap", "--x", CB_AXIS,
+                   "--y", DRAM_AXIS])
     return sorted(p.name for p in (sweep_dir / "plots").glob("*.png"))
 
 
@@ -332,18 +346,20 @@ def main(argv=None) -> int:
     t_traces = time.perf_counter() - t0
     points, sweeps = [], {}
     for m in models:
-        wl_dir = out / m
-        wl_dir.mkdir(exist_ok=True)
-        wl_path = wl_dir / "workload.yaml"
-        wl_path.write_text("# written by experiments/speedup_sweeps.py\n"
-                           + yaml.safe_dump(workload(m, traces, wl_dir, cb_kib, drams),
-                                            sort_keys=False, width=100))
-        res = run_sweep(wl_path, wl_dir / "sweep", jobs=args.jobs, resume=args.resume,
-                        overwrite=not args.resume)
-        print(f"{m}: {res.points} points {res.counts} in {res.wall_s:.1f} s", flush=True)
-        sweeps[m] = {"points": res.points, "counts": res.counts, "wall_s": round(res.wall_s, 2),
-                     "plots": machinery_plots(wl_dir / "sweep")}
-        points += read_points(res.csv_path, m)
+        for pair in PAIRS:
+            wl_dir = out / m / pair_name(pair)
+            wl_dir.mkdir(parents=True, exist_ok=True)
+            wl_path = wl_dir / "workload.yaml"
+            wl_path.write_text("# written by experiments/speedup_sweeps.py\n" + yaml.safe_dump(
+                workload(m, pair, traces, wl_dir, cb_kib, drams), sort_keys=False, width=100))
+            res = run_sweep(wl_path, wl_dir / "sweep", jobs=args.jobs, resume=args.resume,
+                            overwrite=not args.resume)
+            print(f"{m} {pair_name(pair)}: {res.points} points {res.counts} in "
+                  f"{res.wall_s:.1f} s", flush=True)
+            sweeps[f"{m}/{pair_name(pair)}"] = {
+                "points": res.points, "counts": res.counts, "wall_s": round(res.wall_s, 2),
+                "plots": machinery_plots(wl_dir / "sweep")}
+            points += read_points(res.csv_path, m)
     indices = {key: t["indices"] for key, t in traces.items()}
     ref_cb = max(cb_kib)
     md = [
@@ -376,8 +392,8 @@ def main(argv=None) -> int:
     figs = plot(points, models, drams, out / "speedup_sweeps")
     print("\n".join(md[6:]))
     print(f"wrote {out}/: speedup_sweeps.md, speedup_sweeps.json, "
-          + ", ".join(p.name for p in figs) + "; per model <model>/workload.yaml, "
-          f"<model>/sweep/ (sweep.csv, plots/) — {time.perf_counter() - t0:.0f} s")
+          + ", ".join(p.name for p in figs) + "; per model <model>/<bits>/workload.yaml, "
+          f"<model>/<bits>/sweep/ (sweep.csv, plots/) — {time.perf_counter() - t0:.0f} s")
     return 0
 
 
