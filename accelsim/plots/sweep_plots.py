@@ -13,7 +13,8 @@ from pathlib import Path
 from accelsim.errors import ConfigError
 from accelsim.plots.common import metric_label, new_figure, path_label, value_text
 
-LINESTYLES = ("-", "--", ":", "-.")
+LINESTYLES = ("-", "--", ":", "-.", (0, (8, 2)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)),
+              (0, (5, 2, 1, 2)))
 MARKERS = ("o", "s", "^", "D", "v", "P")
 MAX_SERIES = 12
 MAX_FACETS = 6
