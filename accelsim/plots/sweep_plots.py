@@ -226,7 +226,10 @@ def _facets(data: SweepData, axes_used: list[str]):
 
 
 def _sorted_levels(series) -> list:
-    return sorted(series.dropna().unique(), key=lambda v: (isinstance(v, str), v))
+    """Numbers in increasing order, then names in the order the sweep lists them."""
+    levels = list(series.dropna().unique())  # order of first appearance = sweep order
+    numbers = sorted(v for v in levels if not isinstance(v, str))
+    return numbers + [v for v in levels if isinstance(v, str)]
 
 
 def plot_heatmap(data: SweepData, x: str | None = None, y: str | None = None,
