@@ -31,6 +31,8 @@ import re
 import sys
 from pathlib import Path
 
+from accelsim.plots.common import save
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "experiments" / "out" / "cr_tables"
 
@@ -206,13 +208,6 @@ def summary(rows: list[dict]) -> dict:
                 (abs(r["diff_at_k_fit"]) if "k_fit" in r else abs(r["diff"])) for r in rows)}
 
 
-def save_figure(fig, base: Path) -> list[Path]:
-    paths = [base.with_suffix(".png"), base.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=130)
-    fig.savefig(paths[1])
-    return paths
-
-
 def plot(zoo: list[dict], paper: dict, base: Path) -> list[Path]:
     import matplotlib
 
@@ -254,7 +249,7 @@ def plot(zoo: list[dict], paper: dict, base: Path) -> list[Path]:
     axes[-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle("Compression ratio vs k: lines = ours (zoo shapes), hollow markers = paper")
     fig.tight_layout()
-    paths = save_figure(fig, base)
+    paths = save(fig, base.parent, base.stem)
     plt.close(fig)
     return paths
 

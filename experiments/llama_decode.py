@@ -31,6 +31,8 @@ from pathlib import Path
 
 import yaml
 
+from accelsim.plots.common import save
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "experiments" / "out" / "llama_decode"
 EXAMPLE = ROOT / "workloads" / "examples" / "llama2_7b_decode_ssvq.yaml"
@@ -177,9 +179,7 @@ def plot(rows: list[dict], base: Path) -> list[Path]:
     fig.suptitle(f"LLaMA-2-7B decode, context {CONTEXT}, edge NPU 32×32 os @ 800 MHz, 512 KiB "
                  "weight buffer (synthetic uniform indices)", fontsize=10)
     fig.tight_layout()
-    paths = [base.with_suffix(".png"), base.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=120)
-    fig.savefig(paths[1])
+    paths = save(fig, base.parent, base.stem)
     plt.close(fig)
     return paths
 

@@ -44,6 +44,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from accelsim.plots.common import save
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -222,28 +224,29 @@ def _cell(p: dict | None) -> str:
     return f"{p['speedup']:.2f}×" if p["status"] == "ok" else p["status"]
 
 
-def table_by_dram(points, models, drams, cb_kib: float, indices: dict) -> str:
-    """Speedup at one codebook buffer size: a row per model × scheme, a column per DRAM."""
+def _speedup_table(points, models, indices: dict, headers: list[str], keys) -> str:
+    """A row per model × scheme, a column per header; ``keys(model, label)`` gives the cells'
+    lookup keys in column order."""
     at = lookup(points)
-    head = "| model | scheme | indices | " + " | ".join(drams) + " |"
-    lines = [head, "|---|---|---|" + "---:|" * len(drams)]
+    lines = ["| model | scheme | indices | " + " | ".join(headers) + " |",
+             "|---|---|---|" + "---:|" * len(headers)]
     for m in models:
         for lab in SCHEMES:
-            cells = [_cell(at.get((m, lab, dr, cb_kib))) for dr in drams]
+            cells = [_cell(at.get(key)) for key in keys(m, lab)]
             lines.append(f"| {m} | {lab} | {indices[(m, lab)]} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def table_by_dram(points, models, drams, cb_kib: float, indices: dict) -> str:
+    """Speedup at one codebook buffer size: a row per model × scheme, a column per DRAM."""
+    return _speedup_table(points, models, indices, list(drams),
+                          lambda m, lab: [(m, lab, dr, cb_kib) for dr in drams])
 
 
 def table_by_codebook(points, models, dram: str, cb_kibs, indices: dict) -> str:
     """Speedup on one DRAM: a row per model × scheme, a column per codebook buffer size."""
-    at = lookup(points)
-    head = "| model | scheme | indices | " + " | ".join(f"{c:g} KiB" for c in cb_kibs) + " |"
-    lines = [head, "|---|---|---|" + "---:|" * len(cb_kibs)]
-    for m in models:
-        for lab in SCHEMES:
-            cells = [_cell(at.get((m, lab, dram, c))) for c in cb_kibs]
-            lines.append(f"| {m} | {lab} | {indices[(m, lab)]} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return _speedup_table(points, models, indices, [f"{c:g} KiB" for c in cb_kibs],
+                          lambda m, lab: [(m, lab, dram, c) for c in cb_kibs])
 
 
 def pair_ratios(points, models, drams, cb_kib: float) -> list[dict]:
@@ -302,9 +305,7 @@ def plot(points, models, drams, base: Path) -> list[Path]:
     fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=9, frameon=False,
                bbox_to_anchor=(0.5, 1 - 0.4 / height))
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.75 / height))
-    paths = [base.with_suffix(".png"), base.with_suffix(".svg")]
-    fig.savefig(paths[0], dpi=120)
-    fig.savefig(paths[1])
+    paths = save(fig, base.parent, base.stem)
     plt.close(fig)
     return paths
 
