@@ -148,3 +148,14 @@ def test_infeasible_layer_names_the_buffer():
 def test_time_ms_follows_clock():
     res = run(gemm_workload(clock_MHz=500))
     assert math.isclose(res.summary["totals"]["time_ms"], 41904 / 500e3)
+
+
+@pytest.mark.parametrize("dram", [{"preset": "LPDDR4-3200"}, {"preset": "DDR4-3200"},
+                                  {"preset": "LPDDR4-3200", "channel_width_bits": 8}])
+def test_bank_level_dram_never_beats_its_peak_on_a_whole_model(dram):
+    res = run({"arch": {"preset": "edge-64x64", "dram": dram}, "model": "deit_tiny",
+               "baseline": None})
+    t = res.summary["totals"]
+    assert t["bandwidth_GBps"] <= t["peak_bandwidth_GBps"]
+    # and the time is at least the traffic at peak bandwidth (ns = bytes / (GB/s))
+    assert t["time_ms"] * 1e6 >= t["dram_bytes"] / t["peak_bandwidth_GBps"]
