@@ -8,11 +8,11 @@ Heavy libraries (simpy, pandas, matplotlib) are imported only when used.
 __version__ = "0.1.0"
 
 
-def simulate(workload, overrides=()):
+def simulate(workload, overrides=(), progress=None):
     """Simulate ``workload`` and its baseline; see :func:`accelsim.api.simulate`."""
     from accelsim.api import simulate as _simulate
 
-    return _simulate(workload, overrides)
+    return _simulate(workload, overrides, progress)
 
 
 def load(workload, overrides=()):

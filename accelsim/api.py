@@ -56,8 +56,12 @@ def load(workload, overrides=()):
     return load_workload(workload, overrides)
 
 
-def simulate(workload, overrides=()) -> Result:
-    """Simulate a workload (YAML path, mapping or config) and its baseline on the same arch."""
+def simulate(workload, overrides=(), progress=None) -> Result:
+    """Simulate a workload (YAML path, mapping or config) and its baseline on the same arch.
+
+    ``progress(label, layers_done, layers)`` is called as layers finish (label: the scheme, or
+    ``baseline <scheme>``).
+    """
     from accelsim import compression, report
     from accelsim.pipeline import resolve_layers, run
 
@@ -65,7 +69,10 @@ def simulate(workload, overrides=()) -> Result:
     cfg = load(workload, overrides)
     layers = resolve_layers(cfg)
     trace = compression.load_trace(cfg.traces, layers, cfg.compression) if cfg.traces else None
-    main = run(cfg, layers, cfg.compression, trace)
+    def follow(label):
+        return None if progress is None else (lambda done, total: progress(label, done, total))
+
+    main = run(cfg, layers, cfg.compression, trace, follow(cfg.compression.label))
     summary = {
         "workload": cfg.name,
         "arch": cfg.arch.name,
@@ -79,7 +86,7 @@ def simulate(workload, overrides=()) -> Result:
         if cfg.baseline == cfg.compression and trace is None:
             base = main
         else:
-            base = run(cfg, layers, cfg.baseline)
+            base = run(cfg, layers, cfg.baseline, progress=follow(f"baseline {cfg.baseline.label}"))
         base_rows = base.rows
         bt = report.totals(base.rows, base.clock_MHz, base.peak_GBps)
         summary["baseline"] = {"scheme": cfg.baseline.label, **bt}

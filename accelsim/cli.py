@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 bad input (one message naming the file / YAML path and 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -57,8 +58,8 @@ def cmd_run(args) -> int:
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)
-    with console.status("simulating…", spinner="dots"):
-        result = accelsim.simulate(args.workload, args.overrides)
+    with _layer_progress(console) as progress:
+        result = accelsim.simulate(args.workload, args.overrides, progress)
     out = args.out or Path("results") / result.summary["workload"]
     write_outputs(result, out)
     if not args.quiet:
@@ -66,6 +67,24 @@ def cmd_run(args) -> int:
     console.print(f"wrote {out}/summary.json and {out}/layers.csv "
                   f"(simulated in {result.elapsed_s:.2f} s)")
     return 0
+
+
+@contextlib.contextmanager
+def _layer_progress(console):
+    """A progress bar per simulated scheme (layers done / layers), gone when the run ends."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("layers"), TimeElapsedColumn(), console=console, transient=True)
+    tasks = {}
+
+    def update(label: str, done: int, total: int) -> None:
+        if label not in tasks:
+            tasks[label] = bars.add_task(f"simulating {label}", total=total)
+        bars.update(tasks[label], completed=done)
+
+    with bars:
+        yield update
 
 
 def cmd_validate(args) -> int:

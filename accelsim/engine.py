@@ -280,14 +280,18 @@ class Engine:
                 self.layer_written[li].succeed()
 
     # -- run ------------------------------------------------------------------------------------
-    def run(self) -> list[LayerStats]:
+    def run(self, progress=None) -> list[LayerStats]:
+        """Simulate every layer; ``progress(layers_done, layers)`` is called as layers finish."""
         env = self.env
         if self.codebook_unit is not None:
             self.codebook_unit.start(self)
         for proc in (self.dma, self.decoder, self.pe_array, self.write_back):
             env.process(proc())
         if self.plans:
-            env.run(until=self.layer_written[-1])
+            for i, written in enumerate(self.layer_written):
+                env.run(until=written)
+                if progress is not None:
+                    progress(i + 1, len(self.plans))
             last = self.stats[-1]
             drain = max(0.0, last.wb_end - last.end)
             last.stall_dram += drain

@@ -105,14 +105,15 @@ def plan(cfg, layers, comp, trace=None):
     return plans, formats, mappings, memory
 
 
-def run(cfg, layers, comp, trace=None) -> RunOutput:
-    """Simulate ``layers`` under one compression config on the workload's architecture."""
+def run(cfg, layers, comp, trace=None, progress=None) -> RunOutput:
+    """Simulate ``layers`` under one compression config on the workload's architecture;
+    ``progress(layers_done, layers)`` follows the simulation."""
     from accelsim import decoder as decoder_mod
 
     arch = cfg.arch
     plans, formats, mappings, memory = plan(cfg, layers, comp, trace)
     unit = decoder_mod.attach(arch, plans, formats, mappings)
-    stats = Engine(arch, memory, plans, unit).run()
+    stats = Engine(arch, memory, plans, unit).run(progress)
     tab = energy.table(arch.energy)
     rows = [_row(arch, p, f, m, s, tab, memory.peak_GBps)
             for p, f, m, s in zip(plans, formats, mappings, stats, strict=True)]
