@@ -27,6 +27,7 @@ from torch import nn
 
 from accelsim.report import atomic_write
 from quant.finetune import (
+    batch_order,
     compressed_weights,
     optimizer_groups,
     quantize_model,
@@ -70,18 +71,6 @@ def data(seed: int):
     return x[idx_tr], y[idx_tr], x[idx_te], y[idx_te]
 
 
-def batches(n: int, steps: int, batch: int, seed: int):
-    """A fixed sequence of mini-batch index tensors (identical for every method)."""
-    g = torch.Generator().manual_seed(seed)
-    out, perm = [], torch.randperm(n, generator=g)
-    while len(out) < steps:
-        if len(perm) < batch:
-            perm = torch.randperm(n, generator=g)
-        out.append(perm[:batch])
-        perm = perm[batch:]
-    return out
-
-
 @torch.no_grad()
 def evaluate(model: nn.Module, x, y) -> tuple[float, float]:
     """(test accuracy, test cross-entropy)."""
@@ -115,11 +104,11 @@ def run_seed(seed: int, steps: int, args) -> dict:
     torch.manual_seed(seed)
     xtr, ytr, xte, yte = data(seed)
     base = DigitsCNN()
-    train(base, xtr, ytr, batches(len(ytr), args.train_steps, 64, seed),
+    train(base, xtr, ytr, batch_order(len(ytr), args.train_steps, 64, seed),
           [{"params": base.parameters(), "lr": 2e-3, "weight_decay": 1e-4}])
     acc, loss = evaluate(base, xte, yte)
     res = {"seed": seed, "fp32": acc, "fp32_loss": loss}
-    order = batches(len(ytr), steps, 64, seed + 1000)
+    order = batch_order(len(ytr), steps, 64, seed + 1000)
     for label, (scheme, k, d) in METHODS.items():
         model = copy.deepcopy(base)
         quantize_model(model, scheme, k, d, seed=seed, alpha=args.alpha,

@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 from accelsim.report import atomic_write  # noqa: E402
 from experiments.minilm_ssvq import EVAL_SENTENCES, similarity_metrics  # noqa: E402
 from quant.accounting import model_bits  # noqa: E402
-from quant.finetune import optimizer_groups, quantize_model, sign_latents  # noqa: E402
+from quant.finetune import batch_order, optimizer_groups, quantize_model, sign_latents  # noqa: E402
 from quant.freezing import SignFreezer  # noqa: E402
 from quant.models.minilm import embed, load_minilm, load_tokenizer, tokenize  # noqa: E402
 from quant.sources import zoo_layers  # noqa: E402
@@ -117,18 +117,6 @@ def sentence_embedding(model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Te
 def distill_loss(model, ids, mask, target: torch.Tensor) -> torch.Tensor:
     """Mean of 1 − cos(student embedding, teacher embedding) over the batch."""
     return (1 - (sentence_embedding(model, ids, mask) * target).sum(1)).mean()
-
-
-def batch_order(n: int, steps: int, batch: int, seed: int) -> list[torch.Tensor]:
-    """A fixed sequence of mini-batch index tensors (identical for every method)."""
-    g = torch.Generator().manual_seed(seed)
-    out, perm = [], torch.randperm(n, generator=g)
-    while len(out) < steps:
-        if len(perm) < batch:
-            perm = torch.randperm(n, generator=g)
-        out.append(perm[:batch])
-        perm = perm[batch:]
-    return out
 
 
 def make_student(teacher, scheme: str, k: int, d: int, seed: int, iters: int = 25):

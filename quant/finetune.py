@@ -90,3 +90,16 @@ def export_layers(model: nn.Module) -> list[dict]:
 def sign_latents(model: nn.Module) -> list[QuantWeight]:
     """The SSVQ :class:`QuantWeight` modules (what :class:`SignFreezer` tracks)."""
     return [m.qweight for m in quantized_modules(model).values() if m.qweight.scheme == "ssvq"]
+
+
+def batch_order(n: int, steps: int, batch: int, seed: int) -> list[torch.Tensor]:
+    """A fixed sequence of ``steps`` mini-batch index tensors over ``n`` samples (epochs
+    reshuffled), so that every method compared is fine-tuned on the same batches."""
+    g = torch.Generator().manual_seed(seed)
+    out, perm = [], torch.randperm(n, generator=g)
+    while len(out) < steps:
+        if len(perm) < batch:
+            perm = torch.randperm(n, generator=g)
+        out.append(perm[:batch])
+        perm = perm[batch:]
+    return out
