@@ -24,7 +24,6 @@ import numpy as np
 from accelsim.errors import ConfigError
 
 ACT_BYTES = {"int8": 1, "fp16": 2}
-WEIGHT_STREAMS = ("index", "sign", "weights", "scales", "operand")
 
 
 @dataclass(frozen=True)

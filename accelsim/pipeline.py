@@ -16,6 +16,7 @@ from accelsim import compression, energy
 from accelsim.engine import TILE_ALIGN, Engine, LayerPlan
 from accelsim.mapping import Operands, map_layer
 from accelsim.memory import make_memory
+from accelsim.report import STREAMS as READ_STREAMS
 from accelsim.schedule import Schedule, build_schedule
 
 
@@ -157,8 +158,7 @@ def _row(arch, plan: LayerPlan, fmt, mp, st, tab, peak_GBps) -> dict:
         "decoder_busy": st.decoder_busy, "decoder_conflicts": st.decoder_conflicts,
         "codebook_passes": plan.decode.passes if plan.decode is not None else 0,
     }
-    for stream in ("weights", "scales", "index", "sign", "codebook", "operand", "embedding",
-                   "input", "psum_read"):
+    for stream in READ_STREAMS:
         row[f"dram_read_{stream}_B"] = int(st.bytes.get(stream, 0))
     row["dram_write_output_B"] = int(st.bytes.get("output", 0))
     row["dram_write_psum_B"] = int(st.bytes.get("psum_write", 0))

@@ -10,6 +10,9 @@ from pathlib import Path
 
 STREAMS = ("weights", "scales", "index", "sign", "codebook", "operand", "embedding", "input",
            "psum_read")
+"""DRAM read streams, each a ``dram_read_<stream>_B`` column of ``layers.csv``."""
+WEIGHT_STREAMS = STREAMS[:5]
+"""The streams that carry a layer's weights (for bits fetched per weight)."""
 
 
 def totals(rows: list[dict], clock_MHz: float, peak_GBps: float) -> dict:
@@ -22,7 +25,7 @@ def totals(rows: list[dict], clock_MHz: float, peak_GBps: float) -> dict:
     dram = sum(read.values()) + sum(write.values())
     energy = {k: sum(r[k] for r in rows) for k in rows[0] if k.startswith("energy_")} if rows else {}
     weight_elems = sum(r["K"] * r["N"] * r["groups"] for r in rows if r["weights"])
-    weight_B = sum(read[s] for s in ("weights", "scales", "index", "sign", "codebook"))
+    weight_B = sum(read[s] for s in WEIGHT_STREAMS)
     macs = sum(r["macs"] for r in rows)
     return {
         "cycles": cycles,
