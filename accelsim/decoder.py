@@ -61,31 +61,29 @@ class TileDecoder:
         self._cache: dict[int, tuple[float, float, int]] = {}
         self._sample: tuple[int, int] | None = None
 
-    def tile_indices(self, tile: int) -> np.ndarray:
-        """The index stream of one weight tile (rows = output channels, vectors along K)."""
+    def _block(self, tile: int) -> tuple[range, range, int, int]:
+        """A weight tile's groups, output rows within a group, and vector columns [c0, c1)."""
         mp, layer = self.mp, self.layer
         _, _, tk, tn = mp.tiles
         n_blk, k_blk, g_blk = tile % tn, (tile // tn) % tk, tile // (tn * tk)
-        idx = self.fmt.indices.reshape(layer.groups * layer.N, self.vec_per_row)
-        g0 = g_blk * mp.Gt
-        rows = np.concatenate([
-            np.arange(g * layer.N + n_blk * mp.Nt, g * layer.N + min(layer.N, (n_blk + 1) * mp.Nt))
-            for g in range(g0, min(layer.groups, g0 + mp.Gt))
-        ])
+        groups = range(g_blk * mp.Gt, min(layer.groups, (g_blk + 1) * mp.Gt))
+        rows = range(n_blk * mp.Nt, min(layer.N, (n_blk + 1) * mp.Nt))
         c0 = k_blk * mp.Kt // self.fmt.d
         c1 = -(-min(layer.K, (k_blk + 1) * mp.Kt) // self.fmt.d)
-        return idx[rows, c0:c1].ravel()
+        return groups, rows, c0, c1
+
+    def tile_indices(self, tile: int) -> np.ndarray:
+        """The index stream of one weight tile (rows = output channels, vectors along K)."""
+        groups, rows, c0, c1 = self._block(tile)
+        n = self.layer.N
+        idx = self.fmt.indices.reshape(self.layer.groups * n, self.vec_per_row)
+        sel = np.concatenate([np.arange(g * n + rows.start, g * n + rows.stop) for g in groups])
+        return idx[sel, c0:c1].ravel()
 
     def tile_lookups(self, tile: int) -> int:
         """Number of vectors (codebook lookups) in one weight tile."""
-        mp, layer = self.mp, self.layer
-        _, _, tk, tn = mp.tiles
-        n_blk, k_blk, g_blk = tile % tn, (tile // tn) % tk, tile // (tn * tk)
-        groups = min(layer.groups, (g_blk + 1) * mp.Gt) - g_blk * mp.Gt
-        rows = min(layer.N, (n_blk + 1) * mp.Nt) - n_blk * mp.Nt
-        c0 = k_blk * mp.Kt // self.fmt.d
-        c1 = -(-min(layer.K, (k_blk + 1) * mp.Kt) // self.fmt.d)
-        return groups * rows * (c1 - c0)
+        groups, rows, c0, c1 = self._block(tile)
+        return len(groups) * len(rows) * (c1 - c0)
 
     def _cycles(self, idx: np.ndarray) -> tuple[int, int]:
         """(cycles, conflicts) to decode ``idx``, in as many passes as the codebook needs."""
