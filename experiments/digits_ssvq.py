@@ -29,6 +29,7 @@ from accelsim.report import atomic_write
 from quant.finetune import (
     batch_order,
     compressed_weights,
+    finetune_step,
     optimizer_groups,
     quantize_model,
     sign_latents,
@@ -85,12 +86,7 @@ def train(model, x, y, order, groups, freezer=None) -> None:
     model.train()
     for idx in order:
         loss = F.cross_entropy(model(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if freezer is not None:
-            freezer.step()
+        finetune_step(loss, opt, sched, freezer)
 
 
 def bits_per_weight(model) -> float:

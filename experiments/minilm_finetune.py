@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 from accelsim.report import atomic_write  # noqa: E402
 from experiments.minilm_ssvq import EVAL_SENTENCES, similarity_metrics  # noqa: E402
 from quant.accounting import model_bits  # noqa: E402
-from quant.finetune import batch_order, optimizer_groups, quantize_model, sign_latents  # noqa: E402
+from quant.finetune import batch_order, finetune_step, optimizer_groups, quantize_model, sign_latents  # noqa: E402
 from quant.freezing import SignFreezer  # noqa: E402
 from quant.models.minilm import embed, load_minilm, load_tokenizer, tokenize  # noqa: E402
 from quant.sources import zoo_layers  # noqa: E402
@@ -144,12 +144,7 @@ def finetune(student, batches, lr: float, lr_mask: float, theta: float, freeze_e
     losses = []
     for ids, mask, target in batches:
         loss = distill_loss(student, ids, mask, target)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if freezer is not None:
-            freezer.step()
+        finetune_step(loss, opt, sched, freezer)
         losses.append(float(loss.detach()))
     info = {"loss_first": losses[0], "loss_last10": sum(losses[-10:]) / len(losses[-10:])}
     if latents:

@@ -103,3 +103,14 @@ def batch_order(n: int, steps: int, batch: int, seed: int) -> list[torch.Tensor]
         out.append(perm[:batch])
         perm = perm[batch:]
     return out
+
+
+def finetune_step(loss: torch.Tensor, opt, sched, freezer=None) -> None:
+    """One fine-tuning step: backward, optimizer and schedule step, then progressive sign
+    freezing (when a :class:`quant.freezing.SignFreezer` is given)."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    sched.step()
+    if freezer is not None:
+        freezer.step()
