@@ -5,7 +5,7 @@
 Heavy libraries (simpy, pandas, matplotlib) are imported only when used.
 """
 
-__version__ = "0.1.0"
+from accelsim._version import __version__
 
 
 def simulate(workload, overrides=(), progress=None):

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from accelsim import __version__
-
 
 @dataclass
 class Result:
@@ -43,9 +41,9 @@ class Result:
 
 
 def load(workload, overrides=()):
-    """A validated :class:`~accelsim.config.WorkloadConfig` from a path, mapping or config."""
-    from accelsim.config import WorkloadConfig
-    from accelsim.loader import build_workload, load_workload
+    """A validated :class:`~accelsim.spec.config.WorkloadConfig` from a path, mapping or config."""
+    from accelsim.spec.config import WorkloadConfig
+    from accelsim.spec.loader import build_workload, load_workload
 
     if isinstance(workload, WorkloadConfig):
         if not overrides:
@@ -62,34 +60,9 @@ def simulate(workload, overrides=(), progress=None) -> Result:
     ``progress(label, layers_done, layers)`` is called as layers finish (label: the scheme, or
     ``baseline <scheme>``).
     """
-    from accelsim import compression, report
-    from accelsim.pipeline import resolve_layers, run
+    from accelsim.flow import simulate_config
 
     t0 = time.perf_counter()
     cfg = load(workload, overrides)
-    layers = resolve_layers(cfg)
-    trace = compression.load_trace(cfg.traces, layers, cfg.compression) if cfg.traces else None
-    def follow(label):
-        return None if progress is None else (lambda done, total: progress(label, done, total))
-
-    main = run(cfg, layers, cfg.compression, trace, follow(cfg.compression.label))
-    summary = {
-        "workload": cfg.name,
-        "arch": cfg.arch.name,
-        "accelsim_version": __version__,
-        "seed": cfg.seed,
-        "scheme": cfg.compression.label,
-        "totals": report.totals(main.rows, main.clock_MHz, main.peak_GBps),
-    }
-    base_rows = None
-    if cfg.baseline is not None:
-        if cfg.baseline == cfg.compression and trace is None:
-            base = main
-        else:
-            base = run(cfg, layers, cfg.baseline, progress=follow(f"baseline {cfg.baseline.label}"))
-        base_rows = base.rows
-        bt = report.totals(base.rows, base.clock_MHz, base.peak_GBps)
-        summary["baseline"] = {"scheme": cfg.baseline.label, **bt}
-        summary["speedup_vs_baseline"] = bt["cycles"] / summary["totals"]["cycles"]
-    summary["config"] = cfg.model_dump(mode="json")
-    return Result(cfg, main.rows, base_rows, summary, time.perf_counter() - t0)
+    run = simulate_config(cfg, progress)
+    return Result(cfg, run.rows, run.baseline_rows, run.summary, time.perf_counter() - t0)

@@ -4,7 +4,7 @@
     python benchmarks/scalesim_crosscheck.py --scalesim-python /tmp/ss/bin/python
 
 Runs SCALE-Sim on a few GEMMs for ws/os/is, parses its "Compute cycles", and prints them next to
-``accelsim.pe_array.compute_cycles`` plus SCALE-Sim's wall time per GEMM (no assertions).
+``accelsim.plan.pe_array.compute_cycles`` plus SCALE-Sim's wall time per GEMM (no assertions).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> int:
     ap.add_argument("--scalesim-python", required=True, help="python of a venv with scalesim")
     ap.add_argument("--array", default="32x32", help="ROWSxCOLS (default 32x32)")
     args = ap.parse_args()
-    from accelsim.pe_array import compute_cycles
+    from accelsim.plan.pe_array import compute_cycles
 
     rows, cols = (int(v) for v in args.array.split("x"))
     print(f"{'flow':4} {'M':>5} {'K':>5} {'N':>5} {'accelsim':>10} {'SCALE-Sim':>10} {'diff':>5} "

@@ -313,7 +313,7 @@ def plot(points, models, drams, base: Path) -> list[Path]:
 def machinery_plots(sweep_dir: Path) -> list[str]:
     """``python -m accelsim plot DIR --kind speedup --kind heatmap --x CB --y DRAM``, run
     in-process through the CLI's entry point (saves a Python start per plot)."""
-    from accelsim.plots import main as plot_main
+    from accelsim.cli.plot import main as plot_main
 
     with contextlib.redirect_stdout(io.StringIO()):
         plot_main([str(sweep_dir), "--kind", "speedup", "--kind", "heatmap", "--x", CB_AXIS,

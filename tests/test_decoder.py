@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import accelsim
-from accelsim.decoder import decode_cycles
+from accelsim.plan.decode import decode_cycles
 
 
 def test_conflict_free_group_takes_one_cycle():

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from accelsim.config import DramConfig
-from accelsim.dram import PRESET_NAMES, make_dram
-from accelsim.dram_presets import PRESETS, resolve
 from accelsim.memory import make_memory
+from accelsim.memory.dram.model import PRESET_NAMES, make_dram
+from accelsim.memory.dram.presets import PRESETS, resolve
+from accelsim.spec.config import DramConfig
 
 TCK = 0.625  # DDR4-3200
 KiB = 1024
@@ -181,7 +181,7 @@ def test_bad_config_is_a_clear_error(kw, needle):
 
 
 def test_every_preset_documents_its_timing_keys():
-    from accelsim.dram_presets import TIMING_KEYS
+    from accelsim.memory.dram.presets import TIMING_KEYS
 
     for name, p in PRESETS.items():
         assert set(p["timing"]) == set(TIMING_KEYS), name

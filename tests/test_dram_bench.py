@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accelsim.config import DramConfig
-from accelsim.dram_bench import main, run_bench
-from accelsim.dram_presets import PRESET_NAMES, resolve
+from accelsim.cli.dram_bench import main
+from accelsim.memory.dram.bench import run_bench
+from accelsim.memory.dram.presets import PRESET_NAMES, resolve
+from accelsim.spec.config import DramConfig
 
 MiB = 1 << 20
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import accelsim
-from accelsim.pe_array import compute_cycles
+from accelsim.plan.pe_array import compute_cycles
 
 
 def run(workload, *overrides):
@@ -102,7 +102,7 @@ def test_cycles_at_least_roofline_and_bandwidth_monotone(M, K, N, bw, flow):
        which=st.sampled_from(["weight", "input", "output"]))
 def test_mapper_bigger_buffer_never_costs_traffic_or_estimated_cycles(M, K, N, groups, kib, which):
     from accelsim.errors import InfeasibleError
-    from accelsim.mapping import EST_TOLERANCE, Operands, map_layer
+    from accelsim.plan.mapping import EST_TOLERANCE, Operands, map_layer
     from workloads.layer import Layer
 
     layer = Layer("g", "linear", M, K, N, groups=groups)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from accelsim.pe_array import compute_cycles, folds, utilization
+from accelsim.plan.pe_array import compute_cycles, folds, utilization
 
 
 def test_deit_fc1_ws_matches_scalesim_formula():

@@ -101,7 +101,6 @@ def run_sweep(workload, out_dir=None, *, overrides=(), axes=(), jobs: int | None
     ``advance(record, points)``. Raises :class:`ConfigError` for bad input and
     :class:`SweepInterrupted` (after writing everything finished) on KeyboardInterrupt.
     """
-    from accelsim import __version__
     from accelsim.sweep.executors import default_jobs, make_executor
 
     t0 = time.perf_counter()
@@ -109,6 +108,71 @@ def run_sweep(workload, out_dir=None, *, overrides=(), axes=(), jobs: int | None
     out_dir = Path(out_dir) if out_dir is not None else Path("results") / f"{grid.name}-sweep"
     hashes, configs, invalid = _resolve(grid)
     store = SweepStore(out_dir)
+    done, reused, warnings = _earlier(store, out_dir, hashes, invalid, resume, overwrite,
+                                      retry_errors)
+    todo = [(h, cfg) for h, cfg in configs.items() if h not in done]
+    by_hash = _positions(hashes)
+
+    def rows():
+        return [(i, grid.points[i].values, done[h]) for i, h in enumerate(hashes) if h in done]
+
+    def outcome() -> SweepOutcome:
+        finished = rows()
+        counts = {s: sum(r[2]["status"] == s for r in finished) for s in ("ok", "infeasible",
+                                                                           "error")}
+        return SweepOutcome(out_dir, len(hashes), len(finished), counts, simulated, reused,
+                            time.perf_counter() - t0, ex.description, warnings)
+
+    jobs = jobs if jobs is not None else default_jobs()
+    ex = make_executor(executor, max(1, min(jobs, len(todo))) if executor == "local" else jobs,
+                       scheduler)
+    progress = progress or _NoProgress()
+    simulated = 0
+    last_write = 0.0
+    try:
+        _start(progress, hashes, invalid, done, len(todo), ex.description)
+        if todo:
+            with ex, closing(ex.results(todo)) as results:
+                for rec in results:
+                    h = rec["config_hash"]
+                    rec["values"] = grid.points[by_hash[h][0]].values
+                    store.write(rec)
+                    done[h] = rec
+                    simulated += 1
+                    progress.advance(rec, len(by_hash[h]))
+                    if time.perf_counter() - last_write >= CSV_REWRITE_S:
+                        store.write_tables(grid.axes, rows())
+                        last_write = time.perf_counter()
+    except KeyboardInterrupt:
+        _finish(store, grid, rows(), outcome(), jobs, executor)
+        raise SweepInterrupted(outcome()) from None
+    result = outcome()
+    _finish(store, grid, rows(), result, jobs, executor)
+    return result
+
+
+def _positions(hashes: list[str]) -> dict[str, list[int]]:
+    """Grid positions of each distinct config (equal configs run once)."""
+    by_hash: dict[str, list[int]] = {}
+    for index, h in enumerate(hashes):
+        by_hash.setdefault(h, []).append(index)
+    return by_hash
+
+
+def _start(progress, hashes: list[str], invalid: dict, done: dict, todo: int, where: str) -> None:
+    n_invalid = sum(h in invalid for h in hashes)
+    n_reused = sum(h in done and h not in invalid for h in hashes)
+    progress.start(len(hashes), n_invalid + n_reused,
+                   f"{len(hashes)} points ({n_invalid} invalid, {n_reused} done earlier): "
+                   f"{todo} to simulate on {where}")
+
+
+def _earlier(store: SweepStore, out_dir: Path, hashes: list[str], invalid: dict, resume: bool,
+             overwrite: bool, retry_errors: bool) -> tuple[dict, int, list[str]]:
+    """The records kept from an earlier run of this sweep (and this run's invalid points):
+    (records by hash, how many were reused, warnings)."""
+    from accelsim import __version__
+
     done = store.records()
     if done or store.csv_path.exists():
         if overwrite:
@@ -129,51 +193,7 @@ def run_sweep(workload, out_dir=None, *, overrides=(), axes=(), jobs: int | None
         if h not in done:
             store.write(rec)
             done[h] = rec
-    todo = [(h, cfg) for h, cfg in configs.items() if h not in done]
-    by_hash: dict[str, list[int]] = {}
-    for index, h in enumerate(hashes):
-        by_hash.setdefault(h, []).append(index)
-
-    def rows():
-        return [(i, grid.points[i].values, done[h]) for i, h in enumerate(hashes) if h in done]
-
-    def outcome() -> SweepOutcome:
-        finished = rows()
-        counts = {s: sum(r[2]["status"] == s for r in finished) for s in ("ok", "infeasible",
-                                                                           "error")}
-        return SweepOutcome(out_dir, len(hashes), len(finished), counts, simulated, reused,
-                            time.perf_counter() - t0, ex.description, warnings)
-
-    jobs = jobs if jobs is not None else default_jobs()
-    ex = make_executor(executor, max(1, min(jobs, len(todo))) if executor == "local" else jobs,
-                       scheduler)
-    progress = progress or _NoProgress()
-    simulated = 0
-    last_write = 0.0
-    try:
-        n_invalid = sum(h in invalid for h in hashes)
-        n_reused = sum(h in done and h not in invalid for h in hashes)
-        progress.start(len(hashes), n_invalid + n_reused,
-                       f"{len(hashes)} points ({n_invalid} invalid, {n_reused} done earlier): "
-                       f"{len(todo)} to simulate on {ex.description}")
-        if todo:
-            with ex, closing(ex.results(todo)) as results:
-                for rec in results:
-                    h = rec["config_hash"]
-                    rec["values"] = grid.points[by_hash[h][0]].values
-                    store.write(rec)
-                    done[h] = rec
-                    simulated += 1
-                    progress.advance(rec, len(by_hash[h]))
-                    if time.perf_counter() - last_write >= CSV_REWRITE_S:
-                        store.write_tables(grid.axes, rows())
-                        last_write = time.perf_counter()
-    except KeyboardInterrupt:
-        _finish(store, grid, rows(), outcome(), jobs, executor)
-        raise SweepInterrupted(outcome()) from None
-    result = outcome()
-    _finish(store, grid, rows(), result, jobs, executor)
-    return result
+    return done, reused, warnings
 
 
 def _finish(store: SweepStore, grid: Grid, rows: list, outcome: SweepOutcome, jobs: int,

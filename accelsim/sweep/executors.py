@@ -22,7 +22,7 @@ from accelsim.sweep.point import record, run_point
 
 EXECUTORS = ("local", "dask")
 CRASHES_BEFORE_ISOLATION = 2
-PRELOAD = ["accelsim.sweep.point", "accelsim.api", "accelsim.pipeline", "workloads.zoo"]
+PRELOAD = ["accelsim.sweep.point", "accelsim.api", "accelsim.plan.plan", "workloads.zoo"]
 
 
 def default_jobs() -> int:

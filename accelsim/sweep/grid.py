@@ -56,7 +56,7 @@ class Grid:
 
     def build(self, point: Point):
         """The validated :class:`WorkloadConfig` of one point; raises ConfigError."""
-        from accelsim.loader import build_workload
+        from accelsim.spec.loader import build_workload
 
         return build_workload(self.base, self.base_dir, self.label,
                               [*self.base_overrides, *point.overrides()])
@@ -70,7 +70,7 @@ def _yaml_scalar(value: Any) -> str:
 
 def load_grid(path, overrides=(), axes=()) -> Grid:
     """Read a workload YAML file and expand its sweep (``axes``: extra ``path=[...]`` strings)."""
-    from accelsim.loader import read_yaml
+    from accelsim.spec.loader import read_yaml
 
     path = Path(path)
     data = read_yaml(path, "workload file")
@@ -79,7 +79,7 @@ def load_grid(path, overrides=(), axes=()) -> Grid:
 
 def grid_from_mapping(data: Any, base_dir: Path, label: str, overrides=(), axes=()) -> Grid:
     """Expand the sweep of a raw workload mapping."""
-    from accelsim.loader import parse_override
+    from accelsim.spec.loader import parse_override
 
     if not isinstance(data, dict):
         raise ConfigError(f"{label}: expected a mapping at the top level "
@@ -166,7 +166,7 @@ def _kind(annotation) -> tuple[str, type[BaseModel] | None]:
 
 def check_path(path: str, where: str) -> None:
     """Raise ConfigError unless ``path`` names a key of the workload schema."""
-    from accelsim.config import WorkloadConfig
+    from accelsim.spec.config import WorkloadConfig
 
     keys = path.split(".")
     if any(not k for k in keys):

@@ -14,7 +14,8 @@ import os
 import socket
 import time
 
-from accelsim import __version__
+from accelsim._version import __version__
+from accelsim.report.columns import STREAM_COLUMNS, read_column, write_column
 
 HASH_CHARS = 16
 
@@ -22,13 +23,10 @@ HASH_CHARS = 16
 METRICS = (
     "scheme", "cycles", "time_ms", "speedup_vs_baseline", "baseline_scheme", "baseline_cycles",
     "baseline_time_ms", "cycles_compute", "stall_dram", "stall_decoder", "stall_codebook",
-    "dram_bytes", "dram_read_weights_B", "dram_read_scales_B", "dram_read_index_B",
-    "dram_read_sign_B", "dram_read_codebook_B", "dram_read_operand_B", "dram_read_embedding_B",
-    "dram_read_input_B", "dram_read_psum_read_B", "dram_write_output_B", "dram_write_psum_B",
+    "dram_bytes", *STREAM_COLUMNS,
     "bandwidth_GBps", "peak_bandwidth_GBps", "weight_bits_fetched_per_weight",
     "energy_total_pJ", "baseline_energy_total_pJ",
 )
-
 
 def _canonical(data) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
@@ -59,9 +57,9 @@ def metrics(summary: dict) -> dict:
                 "bandwidth_GBps", "peak_bandwidth_GBps", "weight_bits_fetched_per_weight"):
         out[key] = t.get(key)
     for stream, nbytes in t.get("dram_read_B", {}).items():
-        out[f"dram_read_{stream}_B"] = nbytes
-    for stream, nbytes in t.get("dram_write_B", {}).items():
-        out[f"dram_write_{stream}_B"] = nbytes
+        out[read_column(stream)] = nbytes
+    for key, nbytes in t.get("dram_write_B", {}).items():
+        out[write_column(key)] = nbytes
     out.update({k: v for k, v in t.items() if k.startswith("energy_")})
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in out.items()}
 
@@ -81,8 +79,8 @@ def record(cfg_hash: str, status: str, message: str = "", values: dict | None = 
 
 def run_point(cfg, cfg_hash: str) -> dict:
     """Simulate one validated config; every failure becomes a record, nothing is raised."""
-    from accelsim.api import simulate
     from accelsim.errors import AccelsimError, InfeasibleError
+    from accelsim.flow import simulate_config
 
     t0, c0 = time.perf_counter(), time.process_time()
 
@@ -90,7 +88,7 @@ def run_point(cfg, cfg_hash: str) -> dict:
         return {"elapsed_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, **kw}
 
     try:
-        summary = simulate(cfg).summary
+        summary = simulate_config(cfg).summary
     except InfeasibleError as exc:
         return record(cfg_hash, "infeasible", str(exc), **timed())
     except AccelsimError as exc:

@@ -1,4 +1,4 @@
-"""Codebook buffer and sign-mask decoder.
+"""Decoder work of a compressed layer: sign-mask decoder cycles per weight tile.
 
 **Sign-mask decoder.** Each cycle it takes up to ``lookups_per_cycle`` consecutive indices of a
 tile's index stream and reads their codewords from the banked codebook buffer (codeword ``c``
@@ -10,22 +10,17 @@ tile. Signs are applied by flipping the magnitude's sign bit (an XOR, no extra c
 the sign bits themselves come from DRAM with the indices. ``pipeline_depth`` cycles are added once
 per tile. Decoding streams: a tile's first fold is ready after its first fold's share of the work.
 
-**Codebook buffer.** A layer's codebook must be resident before its first tile decodes. A separate
-codebook DMA loads it as early as the buffer allows: the next layer's codebook is prefetched
-while the current layer decodes when both fit (after that layer's weight requests, which have
-priority on the bus), otherwise it waits until the current layer's last
-tile is decoded. Time the decoder spends waiting for a codebook is **codebook stall**. A codebook
-larger than the buffer is processed in ``passes = ceil(codebook / buffer)`` slices: for every weight
-tile each slice is loaded again and the tile's indices are scanned once per slice, so decode time
-and codebook traffic grow with the number of passes (all of it counted as codebook stall where
-the PE array waits for it).
+**Codebook buffer** (its DMA is :mod:`accelsim.engine.codebook`). A codebook larger than the
+buffer is processed in ``passes = ceil(codebook / buffer)`` slices: for every weight tile each
+slice is loaded again and the tile's indices are scanned once per slice, so decode time and
+codebook traffic grow with the number of passes (all of it counted as codebook stall where the
+PE array waits for it).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-CODEBOOK_BASE = 1 << 42
 SAMPLE_GROUPS = 1024
 """Decoder groups drawn to time synthetic (uniform) index streams."""
 
@@ -113,64 +108,3 @@ class TileDecoder:
             cycles, conflicts = self._cycles(idx)
         self._cache[tile] = (float(cycles + self.depth), float(conflicts), n)
         return self._cache[tile]
-
-
-class CodebookUnit:
-    """The codebook buffer and its DMA: when each layer's codebook is resident."""
-
-    def __init__(self, arch, plans, decoders) -> None:
-        self.capacity = arch.sram.codebook.size_KiB * 1024
-        self.plans = plans
-        self.decoders = decoders
-        self.ready = None
-        self.decoded = None
-
-    def start(self, engine) -> None:
-        """Create the per-layer events and the codebook DMA process."""
-        env = engine.env
-        self.ready = [env.event() for _ in self.plans]
-        self.decoded = [env.event() for _ in self.plans]
-        env.process(self._dma(engine))
-
-    def _dma(self, engine):
-        env, port = engine.env, engine.port
-        resident_since = None
-        for li, plan in enumerate(self.plans):
-            size = plan.codebook_bytes
-            if size == 0:
-                self.ready[li].succeed()
-                continue
-            passes = self.decoders[li].passes if self.decoders[li] else 1
-            prev = resident_since
-            if prev is not None:
-                prev_size = self.plans[prev].codebook_bytes
-                if passes > 1 or prev_size + size > self.capacity:
-                    yield self.decoded[prev]
-                else:  # prefetch, but behind the current layer's weights on the bus
-                    yield engine.weights_issued[prev]
-            if passes == 1:
-                done = port.access(env.now, li, "codebook", CODEBOOK_BASE + li * (1 << 24),
-                                   size, False)
-                yield env.timeout(done - env.now)
-            self.ready[li].succeed()
-            resident_since = li
-
-    def load_slices(self, engine, li: int):
-        """Multi-pass layers: stream every codebook slice in again for one tile (blocking)."""
-        env, port = engine.env, engine.port
-        size = self.plans[li].codebook_bytes
-        # the slices stream through the buffer back to back: one request for the whole codebook
-        done = port.access(env.now, li, "codebook", CODEBOOK_BASE + li * (1 << 24), size, False)
-        yield env.timeout(max(0.0, done - env.now))
-
-
-def attach(arch, plans, formats, mappings):
-    """Give each compressed layer's plan its tile decoder; the codebook unit, or None."""
-    decoders = []
-    for plan, fmt, mp in zip(plans, formats, mappings, strict=True):
-        dec = TileDecoder(plan.layer, fmt, mp, arch) if fmt.compressed and mp is not None else None
-        plan.decode = dec
-        decoders.append(dec)
-    if not any(decoders):
-        return None
-    return CodebookUnit(arch, plans, decoders)

@@ -1,5 +1,5 @@
 """Row-visit layout of large DRAM requests: which rows a contiguous burst range touches and the
-steady-state time per channel, cached per geometry (used by :mod:`accelsim.dram`)."""
+steady-state time per channel, cached per geometry (used by :mod:`accelsim.memory.dram.model`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from accelsim.dram_presets import DramSpec
+from accelsim.memory.dram.presets import DramSpec
 
 _PLANS: dict[tuple, dict] = {}  # request plans, shared by models with the same geometry
 

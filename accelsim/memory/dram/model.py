@@ -19,8 +19,8 @@ import math
 
 import numpy as np
 
-from accelsim.dram_layout import BulkLayout
-from accelsim.dram_presets import MAPPING_FIELDS, PRESET_NAMES, DramSpec, resolve
+from accelsim.memory.dram.layout import BulkLayout
+from accelsim.memory.dram.presets import MAPPING_FIELDS, PRESET_NAMES, DramSpec, resolve
 
 __all__ = ["PRESET_NAMES", "DramModel", "make_dram"]
 
@@ -323,9 +323,8 @@ class DramModel:
         lat = tm["CWL"] if w else tm["CL"]
         pos0 = p["pos0"]
         reopen = (valid & (open_rows >= 0))[pos0].tolist()
-        hit0, pre0, col0 = hit[pos0].tolist(), self._pre_ok[p["b0"]].tolist(), None
-        if any(hit0):
-            col0 = self._col_ok[p["b0"]].tolist()
+        hit0, pre0 = hit[pos0].tolist(), self._pre_ok[p["b0"]].tolist()
+        col0 = self._col_ok[p["b0"]].tolist() if any(hit0) else None
         done = t
         for i, (ch, n_c, static, shares, ra0, bg0, ra_l, bg_l) in enumerate(p["channels"]):
             if hit0[i]:
@@ -355,7 +354,17 @@ class DramModel:
             if len(chan.starts) > 512:
                 self._prune(chan, t)
             done = max(done, end)
-        # bank state: the last row each bank saw stays open
+        self._close_banks(p, base, done, w)
+        self._c["row_misses"] += n_acts
+        self._c["activates"] += n_acts
+        self._c["row_hits"] += n - n_acts
+        self._e_act += n_acts * spec.e_act_pJ
+        return done
+
+
+    def _close_banks(self, p: dict, base: int, done: float, w: bool) -> None:
+        """After a bulk request: the last row each bank saw stays open."""
+        spec, tm, nr = self.spec, self._t, self.spec.ranks
         lb = p["lb"]
         close = done + (tm["CWL"] + self._tBL + tm["tWR"] if w else tm["tRTP"])
         self._open_row[lb] = (p["lb_row"] + base) % spec.rows
@@ -365,11 +374,6 @@ class DramModel:
             ref_done = np.array([self._refresh_count(r, done) for r in range(nr)])
             self._epoch[lb] = ref_done[p["lb_ra"]]
         self._pre_ok[lb] = np.maximum(self._pre_ok[lb], close)
-        self._c["row_misses"] += n_acts
-        self._c["activates"] += n_acts
-        self._c["row_hits"] += n - n_acts
-        self._e_act += n_acts * spec.e_act_pJ
-        return done
 
 
 def make_dram(cfg) -> DramModel:

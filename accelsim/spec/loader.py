@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from accelsim.config import WorkloadConfig
 from accelsim.errors import ConfigError, did_you_mean
+from accelsim.spec.config import WorkloadConfig
 
 DATA = Path(__file__).parent / "data"
 

@@ -82,8 +82,8 @@ class DramConfig(Strict):
 
     @model_validator(mode="after")
     def _known_preset(self) -> DramConfig:
-        from accelsim import dram_presets
         from accelsim.errors import did_you_mean
+        from accelsim.memory.dram import presets as dram_presets
 
         names = ("ideal", "simple", *dram_presets.PRESET_NAMES)
         if self.preset not in names:

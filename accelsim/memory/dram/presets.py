@@ -141,7 +141,6 @@ class DramSpec:
     """A fully resolved DRAM system: organisation, timing (cycles), energies (pJ), mapping."""
 
     name: str
-    family: str
     tCK_ns: float
     channels: int
     ranks: int
@@ -151,7 +150,6 @@ class DramSpec:
     columns: int
     BL: int
     channel_width_bits: int
-    devices_per_rank: int
     tBL: float  # data-bus cycles per burst
     timing: dict  # name -> cycles (TIMING_KEYS)
     mapping: tuple[str, ...]
@@ -202,7 +200,7 @@ def _energies(p: dict, t: dict, tck: float, tbl: float, devices: int, burst_bits
 
 
 def resolve(cfg) -> DramSpec:
-    """Resolve a :class:`~accelsim.config.DramConfig` (JEDEC preset + overrides) to a spec."""
+    """Resolve a :class:`~accelsim.spec.config.DramConfig` (JEDEC preset + overrides) to a spec."""
     if cfg.preset not in PRESETS:
         from accelsim.errors import did_you_mean
 
@@ -216,7 +214,6 @@ def resolve(cfg) -> DramSpec:
     energies = _energies(p["power"], timing, p["tCK_ns"], tbl, devices, p["BL"] * width)
     return DramSpec(
         name=cfg.preset,
-        family=p["family"],
         tCK_ns=p["tCK_ns"],
         channels=cfg.channels or p["channels"],
         ranks=cfg.ranks or p["ranks"],
@@ -226,7 +223,6 @@ def resolve(cfg) -> DramSpec:
         columns=p["columns"],
         BL=p["BL"],
         channel_width_bits=width,
-        devices_per_rank=devices,
         tBL=tbl,
         timing=timing,
         mapping=parse_mapping(cfg.mapping or DEFAULT_MAPPING),

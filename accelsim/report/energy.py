@@ -1,7 +1,7 @@
 """Per-access energy: MACs, SRAM buffers (size-dependent), codebook/decoder, DRAM.
 
-Default table (``energy: {preset: default}``) from Horowitz, ISSCC 2014 (45 nm), as listed in
-``shared/reference/energy.md``; every entry can be overridden with ``energy.overrides``:
+Default table (``energy: {preset: default}``) from Horowitz, "Computing's energy problem",
+ISSCC 2014 (45 nm figures); every entry can be overridden with ``energy.overrides``:
 
 =========================  =======  ===============================================
 key                        default  meaning
@@ -30,7 +30,7 @@ DEFAULT = {
 
 
 def table(cfg) -> dict[str, float]:
-    """The energy table for an :class:`~accelsim.config.EnergyConfig`; unknown keys rejected."""
+    """The energy table for an :class:`~accelsim.spec.config.EnergyConfig`; unknown keys rejected."""
     from accelsim.errors import ConfigError, did_you_mean
 
     bad = [k for k in cfg.overrides if k not in DEFAULT]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.errors import InfeasibleError
-from accelsim.pe_array import folds, spatial_temporal
+from accelsim.plan.pe_array import folds, spatial_temporal
 
 PSUM_BYTES = 4
 TRAFFIC_WEIGHT = 0.02
@@ -46,7 +46,7 @@ class Operands:
 
 @dataclass(frozen=True)
 class Mapping:
-    """Chosen tiling of one layer and the DRAM traffic it implies (bytes, whole layer)."""
+    """Chosen tiling of one layer and the mapper's latency estimate for it."""
 
     Gt: int
     Mt: int
@@ -55,15 +55,7 @@ class Mapping:
     order: str
     tiles: tuple[int, int, int, int]
     """Trip counts (tg, tm, tk, tn)."""
-    weight_bytes: float
-    input_bytes: float
-    output_bytes: float
     est_cycles: float
-
-    @property
-    def steps(self) -> int:
-        tg, tm, tk, tn = self.tiles
-        return tg * tm * tk * tn
 
 
 def _splits(total: int, unit: int) -> np.ndarray:
@@ -91,7 +83,7 @@ def _cut_units(dataflow: str, rows: int, cols: int) -> tuple[int, int, int]:
 
 def _tiled_compute(dataflow, rows, cols, M, K, N, Mt, Kt, Nt):
     """Total SCALE-Sim cycles over all tiles of one group (full tiles + remainder tiles)."""
-    from accelsim.pe_array import compute_cycles
+    from accelsim.plan.pe_array import compute_cycles
 
     total = 0
     for m, cm in ((Mt, M // Mt), (M % Mt, 1)):
@@ -145,20 +137,42 @@ def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
     Gt, Mt, Kt, Nt = Gt[ok], Mt[ok], Kt[ok], Nt[ok]
     tg, tm, tk, tn = -(-G // Gt), -(-M // Mt), -(-K // Kt), -(-N // Nt)
     trips = {"m": tm, "k": tk, "n": tn}
+    table = _estimates(layer, arch, ops, bytes_per_cycle, (Gt, Mt, Kt, Nt), trips,
+                       (need_w[ok], need_i[ok]))
+    est, traffic, nsteps = table[0], table[1], table[2]
+    # estimates within EST_TOLERANCE of the best are ties: then less traffic, then fewer steps
+    near = np.flatnonzero(est <= est.min() * (1 + EST_TOLERANCE))
+    pick = near[np.lexsort((nsteps[near], traffic[near]))[0]]
+    order, j = ORDERS[pick // len(Gt)], pick % len(Gt)
+    return Mapping(
+        Gt=int(Gt[j]), Mt=int(Mt[j]), Kt=int(Kt[j]), Nt=int(Nt[j]), order=order,
+        tiles=(int(tg[j]), int(tm[j]), int(tk[j]), int(tn[j])),
+        est_cycles=float(est[pick]),
+    )
+
+
+def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips, needs):
+    """(estimated cycles, traffic, steps) × (loop orders · feasible tiles)."""
+    pe = arch.pe_array
+    G, M, K, N = layer.groups, layer.M, layer.K, layer.N
+    Gt, Mt, Kt, Nt = tiles
+    need_w, need_i = needs
+    tm, tk, tn = trips["m"], trips["k"], trips["n"]
+    tg = -(-G // Gt)
     w_total = G * K * N * ops.w_bits / 8
     i_total = layer.in_elems * ops.in_bytes
     o_total = G * M * N * ops.out_bytes
     compute = _tiled_compute(pe.dataflow, pe.rows, pe.cols, M, K, N, Mt, Kt, Nt) * G
     # the first weight and input tiles stream in together, fold by fold
     first_folds = Gt * folds(pe.dataflow, pe.rows, pe.cols, Mt, Kt, Nt)
-    fill = (need_w[ok] + need_i[ok]) / first_folds / bytes_per_cycle
-    w_tile_bytes = np.maximum(need_w[ok], 1e-9)
-    i_tile_bytes = np.maximum(need_i[ok], 1e-9)
+    fill = (need_w + need_i) / first_folds / bytes_per_cycle
+    w_tile_bytes = np.maximum(need_w, 1e-9)
+    i_tile_bytes = np.maximum(need_i, 1e-9)
     # the last output tile's write is never hidden; with one output slot, none are
     out_tiles = tg * tm * tn
     o_tile = o_total / out_tiles
     exposed_out = (o_total if not arch.sram.output.double_buffer else o_tile) / bytes_per_cycle
-    rows = []  # per loop order: (est, traffic, steps, w, i, o) over the feasible tiles
+    rows = []  # per loop order: (est, traffic, steps) over the feasible tiles
     steps = tg * tm * tk * tn
     for order in ORDERS:
         w = w_total * _reload(order, "kn", trips)
@@ -180,19 +194,8 @@ def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
             before = traffic - (traffic - loaded) * (run - 1) / steps
             est = np.maximum(est, before / bytes_per_cycle + run * per_step)
         est = est + exposed_out + (psum_reads + TRAFFIC_WEIGHT * traffic) / bytes_per_cycle
-        rows.append(np.stack(np.broadcast_arrays(est, traffic, steps, w, i, o)))
-    table = np.concatenate(rows, axis=1)  # 6 × (orders · tiles)
-    est, traffic, nsteps = table[0], table[1], table[2]
-    # estimates within EST_TOLERANCE of the best are ties: then less traffic, then fewer steps
-    near = np.flatnonzero(est <= est.min() * (1 + EST_TOLERANCE))
-    pick = near[np.lexsort((nsteps[near], traffic[near]))[0]]
-    order, j = ORDERS[pick // len(Gt)], pick % len(Gt)
-    return Mapping(
-        Gt=int(Gt[j]), Mt=int(Mt[j]), Kt=int(Kt[j]), Nt=int(Nt[j]), order=order,
-        tiles=(int(tg[j]), int(tm[j]), int(tk[j]), int(tn[j])),
-        weight_bytes=float(table[3, pick]), input_bytes=float(table[4, pick]),
-        output_bytes=float(table[5, pick]), est_cycles=float(est[pick]),
-    )
+        rows.append(np.stack(np.broadcast_arrays(est, traffic, steps)))
+    return np.concatenate(rows, axis=1)
 
 
 def _raise_infeasible(layer, need_w, need_i, need_o, cap) -> None:

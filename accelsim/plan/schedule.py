@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.mapping import PSUM_BYTES, Mapping
-from accelsim.pe_array import compute_cycles, folds
+from accelsim.plan.mapping import PSUM_BYTES, Mapping
+from accelsim.plan.pe_array import compute_cycles, folds
 
 
 @dataclass

@@ -1,0 +1,58 @@
+"""``python -m accelsim plot DIR``: figures of a sweep or run directory (PNG + SVG).
+
+Kinds for a sweep directory (``sweep.csv``): ``speedup`` (a metric vs one swept axis, one
+line per value of the other axes), ``heatmap`` (a metric over two swept axes), ``energy``
+(total energy vs a swept axis). For a run directory (``summary.json`` + ``layers.csv``):
+``breakdown`` (per-layer stacked cycles), ``roofline``, ``energy`` (per component).
+``auto`` (the default) draws every kind that fits the directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from accelsim.errors import ConfigError
+from accelsim.plots import KINDS, plot_dir
+
+EPILOG = """examples:
+  python -m accelsim plot results/buf-sweep                    # every plot that fits
+  python -m accelsim plot results/buf-sweep --kind heatmap --x arch.sram.weight.size_KiB \\
+      --y arch.dram.preset --metric time_ms
+  python -m accelsim plot results/deit --kind roofline -o figs/
+"""
+
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m accelsim plot",
+                                description=__doc__.splitlines()[0], epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("directory", type=Path,
+                   help="a sweep (-o of sweep) or run (-o of run) directory")
+    p.add_argument("--kind", action="append", choices=KINDS, default=None,
+                   help="plot kind (repeatable; default: auto)")
+    p.add_argument("-o", "--out", type=Path, default=None,
+                   help="output directory (default: DIR/plots)")
+    p.add_argument("--x", default=None, metavar="PATH", help="swept axis for the x axis")
+    p.add_argument("--y", default=None, metavar="PATH", help="second swept axis (heatmap)")
+    p.add_argument("--metric", default=None,
+                   help="sweep.csv column to plot (default: speedup_vs_baseline, or time_ms "
+                        "without a baseline)")
+    p.add_argument("--format", dest="formats", default="png,svg",
+                   help="comma-separated output formats (default: png,svg)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of ``python -m accelsim plot``."""
+    args = _parser().parse_args(argv)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if bad or not formats:
+        raise ConfigError(f"--format {args.formats}: expected png, svg and/or pdf")
+    paths = plot_dir(args.directory, args.kind or ["auto"], args.out, args.x, args.y,
+                     args.metric, formats)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0

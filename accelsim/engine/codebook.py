@@ -1,0 +1,50 @@
+"""The codebook DMA: when each layer's codebook is resident in the codebook buffer.
+
+A layer's codebook is loaded as early as the buffer allows: the next layer's codebook is
+prefetched while the current layer decodes when both fit (after the current layer's weight
+requests, which have priority on the bus), otherwise it waits until the current layer's last
+tile is decoded. A codebook larger than the buffer (``passes > 1``) is streamed through it again
+for every weight tile (:meth:`CodebookDma.load_slices`).
+"""
+
+from __future__ import annotations
+
+
+class CodebookDma:
+    """One process loading codebooks layer by layer; signals ``events.codebook_ready``."""
+
+    def __init__(self, env, port, plans, capacity_B: float, events) -> None:
+        self.env, self.port, self.plans = env, port, plans
+        self.capacity = capacity_B
+        self.events = events
+
+    def run(self):
+        env, ev = self.env, self.events
+        resident_since = None
+        for li, plan in enumerate(self.plans):
+            size = plan.codebook_bytes
+            if size == 0:
+                ev.codebook_ready[li].succeed()
+                continue
+            passes = plan.decode.passes if plan.decode else 1
+            prev = resident_since
+            if prev is not None:
+                prev_size = self.plans[prev].codebook_bytes
+                if passes > 1 or prev_size + size > self.capacity:
+                    yield ev.decoded[prev]
+                else:  # prefetch, but behind the current layer's weights on the bus
+                    yield ev.weights_issued[prev]
+            if passes == 1:
+                done = self.port.access(env.now, li, "codebook", plan.place.codebook_addr, size,
+                                        False)
+                yield env.timeout(done - env.now)
+            ev.codebook_ready[li].succeed()
+            resident_since = li
+
+    def load_slices(self, li: int):
+        """Multi-pass layers: stream every codebook slice in again for one tile (blocking)."""
+        env, plan = self.env, self.plans[li]
+        # the slices stream through the buffer back to back: one request for the whole codebook
+        done = self.port.access(env.now, li, "codebook", plan.place.codebook_addr,
+                                plan.codebook_bytes, False)
+        yield env.timeout(max(0.0, done - env.now))

@@ -1,0 +1,59 @@
+"""The DMA unit: fetches each step's new weight tile (all its streams) and new input tile."""
+
+from __future__ import annotations
+
+
+class DmaUnit:
+    """Requests go out in step order; the weight and input tiles of one step are interleaved on
+    the bus, so the step can start once the first fold of both is on chip. Weights never wait
+    for data; a layer's first input waits for the previous layer's last write-back. Requests
+    stay outstanding: consumers wait for the first fold, not the DMA."""
+
+    def __init__(self, env, port, plans, weight_buf, input_buf, events) -> None:
+        self.env, self.port, self.plans = env, port, plans
+        self.weight_buf, self.input_buf, self.events = weight_buf, input_buf, events
+
+    def first_fold(self, issued: float, done: float, nbytes: float, nfolds: float) -> float:
+        """When the first fold's share of a streamed transfer is on chip."""
+        xfer = nbytes / self.port.peak_bytes_per_cycle
+        return max(issued, done - xfer * (1.0 - 1.0 / nfolds))
+
+    def run(self):
+        for li, plan in enumerate(self.plans):
+            yield from self._layer(li, plan)
+            self.events.weights_issued[li].succeed()
+
+    def _layer(self, li: int, plan):
+        env, port, sch, place = self.env, self.port, plan.schedule, plan.place
+        tile_bytes = sum(sch.w_bytes.values())
+        streams = list(sch.w_bytes.items())
+        tile_addr = place.w_tile_addr.tolist()
+        first_input = True
+        cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.w_tile.tolist(),
+                sch.i_bytes.tolist(), sch.folds.tolist(), place.i_addr.tolist())
+        for new_w, new_i, tile, i_bytes, nfolds, i_addr in zip(*cols, strict=True):
+            if not (new_w or new_i):
+                continue
+            issued, nbytes, w_done = env.now, 0, None
+            if new_w:
+                yield from self.weight_buf.reserve()
+                issued = env.now
+                parts = [(stream, int(per_tile[tile])) for stream, per_tile in streams]
+                w_done = port.access_parts(issued, li, parts, tile_addr[tile], False)
+                nbytes += int(tile_bytes[tile])
+            if new_i:
+                yield from self.input_buf.reserve()
+                written = self.events.written
+                if first_input and li > 0 and not written[li - 1].processed:
+                    yield written[li - 1]
+                first_input = False
+                if env.now > issued:  # the weights went ahead on their own
+                    nbytes, issued = 0, env.now
+                i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
+                nbytes += i_bytes
+            end = max(d for d in (w_done, i_done if new_i else None) if d is not None)
+            first = self.first_fold(issued, end, nbytes, nfolds)
+            if new_w:
+                self.weight_buf.fill((li, tile, nfolds, first, w_done))
+            if new_i:
+                self.input_buf.fill((first, i_done))

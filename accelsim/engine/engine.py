@@ -1,0 +1,67 @@
+"""The discrete-event engine: wiring only. One simpy process per hardware unit, connected by
+slot buffers, all layers back to back in one timeline (the next layer's weights and codebook
+prefetch while the current one computes; its inputs wait for the previous layer's write-back).
+
+Units: :class:`~accelsim.engine.dma.DmaUnit`, :class:`~accelsim.engine.codebook.CodebookDma`,
+:class:`~accelsim.engine.decoder.DecoderUnit`, :class:`~accelsim.engine.pe_array.PeArrayUnit`,
+:class:`~accelsim.engine.write_back.WriteBackUnit`. Buffers are
+:class:`~accelsim.engine.buffers.SlotBuffer` slot stores (2 slots when double-buffered).
+Simulation time is in accelerator cycles; the memory model works in ns, converted at the clock.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from accelsim.engine.buffers import SlotBuffer
+from accelsim.engine.codebook import CodebookDma
+from accelsim.engine.decoder import DecoderUnit
+from accelsim.engine.dma import DmaUnit
+from accelsim.engine.pe_array import PeArrayUnit
+from accelsim.engine.port import MemoryPort
+from accelsim.engine.stats import LayerEvents, LayerStats
+from accelsim.engine.write_back import WriteBackUnit
+
+
+class Engine:
+    """Runs a list of :class:`~accelsim.plan.plan.LayerPlan` on one architecture and memory."""
+
+    def __init__(self, arch, memory, plans) -> None:
+        self.plans = plans
+        env = self.env = simpy.Environment()
+        self.stats = [LayerStats() for _ in plans]
+        port = MemoryPort(memory, arch.clock_MHz, self.stats)
+        self.events = ev = LayerEvents(env, len(plans))
+        slots = {n: 2 if getattr(arch.sram, n).double_buffer else 1
+                 for n in ("weight", "input", "output")}
+        weight_buf = SlotBuffer(env, slots["weight"])
+        input_buf = SlotBuffer(env, slots["input"])
+        output_buf = SlotBuffer(env, slots["output"])
+        decoded = SlotBuffer(env, float("inf"))
+        self.units = []  # started in this order (it orders same-time events)
+        codebook = None
+        if any(p.decode is not None for p in plans):
+            codebook = CodebookDma(env, port, plans, arch.sram.codebook.size_KiB * 1024, ev)
+            self.units.append(codebook)
+        self.units += [
+            DmaUnit(env, port, plans, weight_buf, input_buf, ev),
+            DecoderUnit(env, plans, self.stats, weight_buf, decoded, codebook, ev),
+            PeArrayUnit(env, port, plans, self.stats, (weight_buf, input_buf, output_buf, decoded)),
+            WriteBackUnit(env, port, plans, self.stats, output_buf, ev),
+        ]
+
+    def run(self, progress=None) -> list[LayerStats]:
+        """Simulate every layer; ``progress(layers_done, layers)`` is called as layers finish."""
+        env = self.env
+        for unit in self.units:
+            env.process(unit.run())
+        if self.plans:
+            for i, written in enumerate(self.events.written):
+                env.run(until=written)
+                if progress is not None:
+                    progress(i + 1, len(self.plans))
+            last = self.stats[-1]
+            drain = max(0.0, last.wb_end - last.end)
+            last.stall_dram += drain
+            last.end += drain
+        return self.stats

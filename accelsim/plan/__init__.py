@@ -1,0 +1,1 @@
+"""Planning before simulation: formats, mapping, schedule, placement and decoder work per layer."""

@@ -1,0 +1,1 @@
+"""The workload spec: pydantic config models, the YAML loader, and layer resolution."""
