@@ -22,7 +22,7 @@ def test_run_writes_summary_and_layers(tmp_path, capsys):
     assert summary["config"]["arch"]["pe_array"]["rows"] == 32  # the resolved config
     rows = list(csv.DictReader((out / "layers.csv").open()))
     assert [r["layer"] for r in rows] == ["fc1"]
-    assert float(rows[0]["cycles_total"]) == 41904
+    assert float(rows[0]["cycles"]) == 41904
     assert "speedup" in capsys.readouterr().out
 
 

@@ -3,7 +3,8 @@
 Kinds for a sweep directory (``sweep.csv``): ``speedup`` (a metric vs one swept axis, one
 line per value of the other axes), ``heatmap`` (a metric over two swept axes), ``energy``
 (total energy vs a swept axis). For a run directory (``summary.json`` + ``layers.csv``):
-``breakdown`` (per-layer stacked cycles), ``roofline``, ``energy`` (per component).
+``breakdown`` (stacked cycles per layer; per block or op kind past 24 layers),
+``breakdown_layers`` (every layer, for long models), ``roofline``, ``energy`` (per component).
 ``auto`` (the default) draws every kind that fits the directory.
 """
 
@@ -14,8 +15,8 @@ from pathlib import Path
 from accelsim.errors import ConfigError
 
 SWEEP_KINDS = ("speedup", "heatmap", "energy")
-RUN_KINDS = ("breakdown", "roofline", "energy")
-KINDS = ("auto", "speedup", "heatmap", "breakdown", "roofline", "energy")
+RUN_KINDS = ("breakdown", "breakdown_layers", "roofline", "energy")
+KINDS = ("auto", "speedup", "heatmap", "breakdown", "breakdown_layers", "roofline", "energy")
 
 def dir_type(directory: Path) -> str:
     """``sweep`` or ``run``, from the files present; ConfigError otherwise."""
@@ -31,7 +32,11 @@ def dir_type(directory: Path) -> str:
 def auto_kinds(directory: Path) -> list[str]:
     """The kinds that fit a directory."""
     if dir_type(directory) == "run":
-        return list(RUN_KINDS)
+        from accelsim.plots.breakdown import MAX_BARS
+        from accelsim.plots.run_plots import load_run
+
+        many = len(load_run(directory).layers) > MAX_BARS
+        return [k for k in RUN_KINDS if many or k != "breakdown_layers"]
     from accelsim.plots.sweep_plots import load_sweep
 
     data = load_sweep(directory)
@@ -60,11 +65,21 @@ def make_figure(directory, kind: str, x: str | None = None, y: str | None = None
         if kind == "heatmap":
             return sp.plot_heatmap(data, x, y, metric)
         return sp.plot_lines(data, x, metric or ("energy_total_pJ" if kind == "energy" else None))
+    from accelsim.plots.run_plots import load_run
+
+    return run_figures(load_run(directory), [kind])[kind]
+
+
+def run_figures(run, kinds=RUN_KINDS) -> dict:
+    """Figures of a loaded run (:class:`~accelsim.plots.run_plots.RunData`) keyed by kind."""
     from accelsim.plots import run_plots as rp
 
-    run = rp.load_run(directory)
-    return {"breakdown": rp.plot_breakdown, "roofline": rp.plot_roofline,
-            "energy": rp.plot_energy}[kind](run)
+    draw = {"breakdown": rp.plot_breakdown, "breakdown_layers": rp.plot_breakdown_layers,
+            "roofline": rp.plot_roofline, "energy": rp.plot_energy}
+    bad = [k for k in kinds if k not in draw]
+    if bad:
+        raise ConfigError(f"plot kind {bad[0]!r}: a run has {', '.join(draw)}")
+    return {kind: draw[kind](run) for kind in kinds}
 
 
 def plot_dir(directory, kinds=("auto",), out_dir=None, x=None, y=None, metric=None,

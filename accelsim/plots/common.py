@@ -8,7 +8,17 @@ from pathlib import Path
 
 FORMATS = ("png", "svg")
 DPI = 150
-SCHEME_COLORS = {"int8": "#4c72b0", "fp16": "#8172b3", "vq": "#dd8452", "ssvq": "#55a868"}
+#: The Okabe–Ito palette: distinguishable under the common colour-vision deficiencies.
+BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+PURPLE, SKY, YELLOW, BLACK = "#CC79A7", "#56B4E9", "#F0E442", "#000000"
+PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK)
+#: Per scheme: colour, marker and line style, so series stay apart in grey scale too.
+SCHEME_STYLES = {"int8": {"color": BLUE, "marker": "s", "linestyle": "--"},
+                 "fp16": {"color": PURPLE, "marker": "D", "linestyle": ":"},
+                 "vq": {"color": ORANGE, "marker": "^", "linestyle": "-."},
+                 "ssvq": {"color": GREEN, "marker": "o", "linestyle": "-"}}
+SCHEME_COLORS = {k: v["color"] for k, v in SCHEME_STYLES.items()}
+DIVERGING_CMAP = "RdBu"  # red below 1, blue above: colour-blind safe, unlike red-green
 
 #: Friendly names of config keys (the last key of a dotted path), units come from the suffix.
 KEY_NAMES = {"preset": "preset", "size_KiB": "size", "clock_MHz": "clock",

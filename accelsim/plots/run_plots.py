@@ -1,6 +1,6 @@
-"""Plots of a run directory (``summary.json`` + ``layers.csv``): per-layer cycle breakdown,
-roofline and energy breakdown; the baseline (``baseline_layers.csv``) is drawn alongside when
-its scheme differs from the run's.
+"""Plots of a run directory (``summary.json`` + ``layers.csv``): roofline and energy breakdown
+(the cycle breakdown is in :mod:`accelsim.plots.breakdown`); the baseline
+(``baseline_layers.csv``) is drawn alongside when its scheme differs from the run's.
 """
 
 from __future__ import annotations
@@ -11,13 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accelsim.errors import ConfigError
-from accelsim.plots.common import new_figure
+from accelsim.plots.breakdown import plot_breakdown, plot_breakdown_layers  # noqa: F401
+from accelsim.plots.common import BLUE, GREEN, ORANGE, PALETTE, VERMILLION, new_figure
 
-CYCLE_PARTS = (("cycles_compute", "compute", "#4c72b0"), ("stall_dram", "DRAM stall", "#dd8452"),
-               ("stall_decoder", "decoder stall", "#55a868"),
-               ("stall_codebook", "codebook stall", "#c44e52"))
-BOUND_COLORS = {"compute": "#4c72b0", "dram": "#dd8452", "decoder": "#55a868",
-                "codebook": "#c44e52"}
+BOUND_COLORS = {"compute": BLUE, "dram": ORANGE, "decoder": GREEN, "codebook": VERMILLION}
 ENERGY_PARTS = (("energy_mac_pJ", "MACs"), ("energy_weight_buf_pJ", "weight buffer"),
                 ("energy_input_buf_pJ", "input buffer"), ("energy_output_buf_pJ", "output buffer"),
                 ("energy_codebook_buf_pJ", "codebook buffer"), ("energy_decoder_pJ", "decoder"),
@@ -63,38 +60,6 @@ def load_run(directory) -> RunData:
     return RunData(summary, pd.read_csv(paths[1]), pd.read_csv(base) if base.is_file() else None)
 
 
-def plot_breakdown(run: RunData):
-    """Per-layer cycles stacked as compute / DRAM / decoder / codebook stall."""
-    from matplotlib.ticker import EngFormatter
-
-    panels = run.panels()
-    n_layers = len(run.layers)
-    width = min(max(7.0, 0.16 * n_layers + 2.5), 24.0)
-    fig, axs = new_figure(width, 3.2 * len(panels) + 1.2, nrows=len(panels), sharey=True)
-    fontsize = 8 if n_layers <= 30 else 6
-    for ax, (label, df) in zip((row[0] for row in axs), panels, strict=True):
-        bottom = [0.0] * len(df)
-        pos = range(len(df))
-        for col, name, color in CYCLE_PARTS:
-            vals = df[col].fillna(0).tolist()
-            ax.bar(pos, vals, bottom=bottom, label=name, color=color, width=0.8)
-            bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
-        other = [max(t - b, 0.0) for t, b in zip(df["cycles_total"], bottom, strict=True)]
-        if sum(other) > 1e-3 * sum(df["cycles_total"]):
-            ax.bar(pos, other, bottom=bottom, label="other", color="0.7", width=0.8)
-        ax.set_xticks(list(pos), df["layer"].astype(str).tolist(), rotation=90, fontsize=fontsize)
-        ax.set_xlim(-0.6, len(df) - 0.4)
-        ax.set_ylabel("cycles")
-        ax.yaxis.set_major_formatter(EngFormatter())
-        ax.grid(True, axis="y", alpha=0.3)
-        total = df["cycles_total"].sum()
-        ax.set_title(f"{label}: {total:,.0f} cycles in total", fontsize=10)
-        ax.legend(fontsize=8, loc="upper right", ncols=5)
-    axs[-1][0].set_xlabel("layer")
-    fig.suptitle(f"Per-layer cycle breakdown — {run.title}")
-    return fig
-
-
 def roofs(summary: dict) -> tuple[float, float | None, str]:
     """Compute roof (GMAC/s), bandwidth roof (GB/s, None if unbounded) and a description."""
     arch = (summary.get("config") or {}).get("arch") or {}
@@ -109,6 +74,30 @@ def roofs(summary: dict) -> tuple[float, float | None, str]:
     return rows * cols * clock / 1e3, peak, f"{rows}×{cols} MACs at {clock:g} MHz"
 
 
+def roofline_points(df, clock_MHz: float, tol_decades: float = 0.05):
+    """Layers merged into roofline points: ``oi`` (MAC/byte), ``perf`` (GMAC/s), ``bound`` and
+    ``layers`` (how many layers sit there: same bound, within ``tol_decades`` on both axes;
+    the point is at their geometric mean)."""
+    import numpy as np
+    import pandas as pd
+
+    lx = np.log10((df["macs"] / df["dram_bytes"]).astype(float)).tolist()
+    ly = np.log10((df["macs"] * clock_MHz / df["cycles"] / 1e3).astype(float)).tolist()
+    clusters: list[dict] = []
+    for x, y, bound in sorted(zip(lx, ly, df["bound"].astype(str), strict=True)):
+        for c in clusters:
+            if c["bound"] == bound and abs(c["x0"] - x) <= tol_decades and abs(c["y0"] - y) <= tol_decades:
+                c["xs"].append(x)
+                c["ys"].append(y)
+                break
+        else:
+            clusters.append({"bound": bound, "x0": x, "y0": y, "xs": [x], "ys": [y]})
+    return pd.DataFrame({"oi": [10 ** np.mean(c["xs"]) for c in clusters],
+                         "perf": [10 ** np.mean(c["ys"]) for c in clusters],
+                         "bound": [c["bound"] for c in clusters],
+                         "layers": [len(c["xs"]) for c in clusters]})
+
+
 def plot_roofline(run: RunData):
     """Per-layer operational intensity (MAC/byte) vs achieved GMAC/s under the arch's roofs."""
     import numpy as np
@@ -118,22 +107,25 @@ def plot_roofline(run: RunData):
     fig, axs = new_figure(7.5, 5.0)
     ax = axs[0][0]
     markers = ("o", "s")
-    xs_all, skipped = [], 0
+    xs_all, skipped, stacked = [], 0, False
     for i, (label, df) in enumerate(run.panels()):
-        df = df[(df["macs"] > 0) & (df["cycles_total"] > 0)]
+        df = df[(df["macs"] > 0) & (df["cycles"] > 0)]
         on_chip = df["dram_bytes"] <= 0
         skipped += int(on_chip.sum()) if i == 0 else 0
-        df = df[~on_chip]
-        oi = df["macs"] / df["dram_bytes"]
-        perf = df["macs"] * clock / df["cycles_total"] / 1e3
-        xs_all.extend(oi.tolist())
+        points = roofline_points(df[~on_chip], clock)
+        xs_all.extend(points["oi"].tolist())
         for bound, color in BOUND_COLORS.items():
-            sel = df["bound"] == bound
-            if sel.any():
-                ax.scatter(oi[sel], perf[sel], marker=markers[i % 2], s=28 if i == 0 else 55,
-                           zorder=3 + i, facecolors=color if i == 0 else "none",
-                           edgecolors=color, linewidths=1.0 if i == 0 else 1.5,
-                           label=f"{label}: {bound}-bound")
+            sel = points[points["bound"] == bound]
+            if len(sel):
+                ax.scatter(sel["oi"], sel["perf"], marker=markers[i % 2],
+                           s=(28 if i == 0 else 55) * sel["layers"] ** 0.5, zorder=3 + i,
+                           facecolors=color if i == 0 else "none", edgecolors=color,
+                           linewidths=1.0 if i == 0 else 1.5, label=f"{label}: {bound}-bound")
+        for _, pt in points[points["layers"] > 1].iterrows():
+            stacked = True
+            ax.annotate(f"×{pt['layers']}", (pt["oi"], pt["perf"]), xytext=(8, -4) if i else (-8, 4),
+                        textcoords="offset points", fontsize=8, color="0.1",
+                        ha="left" if i else "right", va="top" if i else "bottom")
     if not xs_all:
         raise ConfigError("roofline: no layer with MACs and DRAM traffic to plot")
     lo, hi = min(xs_all) / 4, max(xs_all) * 4
@@ -157,6 +149,8 @@ def plot_roofline(run: RunData):
     ax.set_ylabel("achieved throughput (GMAC/s)")
     ax.grid(True, which="both", alpha=0.25)
     note = f"; {skipped} layers with no DRAM traffic not shown" if skipped else ""
+    if stacked:
+        note += "\n×n beside a marker: n layers at that point (marker area grows with n)"
     ax.set_title(f"Roofline — {run.title}{note}", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     return fig
@@ -164,12 +158,10 @@ def plot_roofline(run: RunData):
 
 def plot_energy(run: RunData):
     """Energy per component (µJ) of the run and of its baseline, as stacked horizontal bars."""
-    from matplotlib import colormaps
-
     panels = run.panels()
     fig, axs = new_figure(8.0, 1.6 + 0.7 * len(panels))
     ax = axs[0][0]
-    colors = colormaps["tab10"].colors
+    colors = PALETTE
     left = [0.0] * len(panels)
     for j, (col, name) in enumerate(ENERGY_PARTS):
         vals = [float(df[col].sum()) / 1e6 if col in df else 0.0 for _, df in panels]

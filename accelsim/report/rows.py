@@ -37,7 +37,7 @@ def _timing(plan, st, pe) -> dict:
         "scheme": plan.fmt.scheme,
         "tile": "" if mp is None else f"{mp.Gt}x{mp.Mt}x{mp.Kt}x{mp.Nt}",
         "loop_order": "" if mp is None else mp.order, "steps": plan.schedule.steps,
-        "cycles_total": cycles, "cycles_compute": st.compute,
+        "cycles": cycles, "cycles_compute": st.compute,
         # float sums of waits can leave -1e-12 where a stall is really 0
         "stall_dram": max(0.0, st.stall_dram), "stall_decoder": max(0.0, st.stall_decoder),
         "stall_codebook": max(0.0, st.stall_codebook),
@@ -51,7 +51,7 @@ def layer_row(arch, plan, st, tab, peak_GBps) -> dict:
     """The ``layers.csv`` row of one layer (columns: docs/outputs.md)."""
     ghz = arch.clock_MHz / 1000.0
     row = _timing(plan, st, arch.pe_array)
-    cycles = row["cycles_total"]
+    cycles = row["cycles"]
     for stream in READ_STREAMS:
         row[read_column(stream)] = int(st.bytes.get(stream, 0))
     for key, stream in WRITE_STREAMS.items():

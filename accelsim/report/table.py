@@ -15,10 +15,10 @@ def print_table(result, console=None, max_rows: int = 20) -> None:
                 "stall cb", "util", "DRAM KiB", "bound"):
         tab.add_column(col, justify="left" if col in ("layer", "op", "bound") else "right",
                        no_wrap=True)
-    top = sorted(rows, key=lambda r: -r["cycles_total"])[:max_rows]
+    top = sorted(rows, key=lambda r: -r["cycles"])[:max_rows]
     for r in sorted(top, key=rows.index):
         shape = f"{r['M']}×{r['K']}×{r['N']}" + (f" ×{r['groups']}" if r["groups"] > 1 else "")
-        tab.add_row(str(r["layer"]), r["op"], shape, f"{r['cycles_total']:,.0f}",
+        tab.add_row(str(r["layer"]), r["op"], shape, f"{r['cycles']:,.0f}",
                     f"{r['cycles_compute']:,.0f}", f"{r['stall_dram']:,.0f}",
                     f"{r['stall_decoder']:,.0f}", f"{r['stall_codebook']:,.0f}",
                     f"{r['pe_util']:.0%}", f"{r['dram_bytes'] / 1024:,.1f}", r["bound"])

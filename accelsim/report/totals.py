@@ -7,7 +7,7 @@ from accelsim.report.columns import READ_STREAMS, WEIGHT_STREAMS, WRITE_STREAMS,
 
 def totals(rows: list[dict], clock_MHz: float, peak_GBps: float) -> dict:
     """Whole-model totals from per-layer rows."""
-    cycles = sum(r["cycles_total"] for r in rows)
+    cycles = sum(r["cycles"] for r in rows)
     time_ms = cycles / (clock_MHz * 1e3)
     read = {s: sum(r[read_column(s)] for r in rows) for s in READ_STREAMS}
     write = {k: sum(r[write_column(k)] for r in rows) for k in WRITE_STREAMS}

@@ -2,7 +2,8 @@
 
 Order of resolution: read the workload YAML → resolve ``arch`` (path relative to the YAML, a
 preset name, or an inline mapping, optionally with ``preset:`` + overrides) → apply ``--set``
-dotted overrides → validate. Any failure becomes one :class:`ConfigError` naming the file and the
+dotted overrides → validate. Paths written in a YAML resolve against that YAML's folder; paths
+given on the command line (``--set traces=...``) against the current folder. Any failure becomes one :class:`ConfigError` naming the file and the
 YAML path, with a "did you mean" hint for unknown keys.
 """
 
@@ -90,6 +91,23 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return keys, value
 
 
+def override_items(overrides) -> list[tuple[str, list[str], Any]]:
+    """Overrides as (label, keys, value): from ``path=value`` strings (values parsed as YAML)
+    or from a mapping of dotted paths to values (used as given)."""
+    if isinstance(overrides, dict):
+        items = []
+        for path, value in overrides.items():
+            keys = [k for k in str(path).split(".") if k]
+            if not isinstance(path, str) or not keys:
+                raise ConfigError(f"overrides: key {path!r} is not a dotted path "
+                                  "(e.g. {'arch.dram.preset': 'LPDDR5-6400'})")
+            items.append((f"overrides[{path!r}] = {value!r}", keys, value))
+        return items
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    return [(f"--set {text}", *parse_override(text)) for text in overrides]
+
+
 def set_path(data: dict, keys: list[str], value: Any, label: str) -> None:
     """Set ``data[k0][k1]... = value``, creating mappings on the way."""
     node = data
@@ -147,8 +165,24 @@ def format_validation(exc: ValidationError, model: type[BaseModel], label: str) 
     return "\n".join(lines)
 
 
-def build_workload(data: Any, base_dir: Path, label: str, overrides=()) -> WorkloadConfig:
-    """Validate a raw workload mapping (after arch resolution and overrides)."""
+PATH_KEYS = ("traces", "onnx")
+"""Top-level workload keys that hold file paths."""
+
+
+def _resolve_paths(data: dict, base_dir: Path) -> None:
+    for key in PATH_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = str((base_dir / data[key]).resolve())
+
+
+def build_workload(data: Any, base_dir: Path, label: str, overrides=(),
+                   override_dir: Path | None = None) -> WorkloadConfig:
+    """Validate a raw workload mapping (after arch resolution and overrides).
+
+    Paths written in ``data`` resolve against ``base_dir`` (the YAML's folder); paths given by
+    ``overrides`` (``--set traces=...``, ``--set arch=file.yaml``) against ``override_dir``
+    (default: the current folder).
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{label}: expected a mapping at the top level (name:, arch:, model: ...)")
     data = copy.deepcopy(data)
@@ -156,15 +190,15 @@ def build_workload(data: Any, base_dir: Path, label: str, overrides=()) -> Workl
         raise ConfigError(f"{label}: arch: required key is missing (a preset name such as "
                           f"{next(iter(arch_presets()))!r}, a file, or a mapping)")
     data["arch"] = resolve_arch(data["arch"], base_dir, f"{label}: arch")
-    for text in overrides:
-        keys, value = parse_override(text)
+    _resolve_paths(data, base_dir)
+    here = Path.cwd() if override_dir is None else Path(override_dir)
+    for text, keys, value in override_items(overrides):
         if keys in (["arch"], ["arch", "preset"]):  # a whole new architecture
-            data["arch"] = resolve_arch(value, base_dir, f"--set {text}")
+            data["arch"] = resolve_arch(value, here, text)
             continue
-        set_path(data, keys, value, f"--set {text}")
-    for key in ("traces", "onnx"):
-        if isinstance(data.get(key), str):
-            data[key] = str((base_dir / data[key]).resolve())
+        if len(keys) == 1 and keys[0] in PATH_KEYS and isinstance(value, str):
+            value = str((here / value).resolve())
+        set_path(data, keys, value, text)
     try:
         return WorkloadConfig.model_validate(data)
     except ValidationError as exc:

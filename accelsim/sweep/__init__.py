@@ -203,7 +203,7 @@ def _finish(store: SweepStore, grid: Grid, rows: list, outcome: SweepOutcome, jo
 
     store.write_tables(grid.axes, rows)
     store.write_meta({
-        "workload": grid.label, "name": grid.name, "axes": grid.axes,
+        "workload": grid.label, "name": grid.name, "axes": grid.axes, "groups": grid.groups,
         "base_overrides": list(grid.base_overrides), "points": outcome.points,
         "done": outcome.done, "complete": outcome.complete, "counts": outcome.counts,
         "simulated": outcome.simulated, "reused": outcome.reused, "executor": executor,

@@ -53,6 +53,8 @@ class Grid:
     base_overrides: tuple[str, ...]
     axes: list[str]
     points: list[Point] = field(default_factory=list)
+    groups: list[list[str]] = field(default_factory=list)
+    """The axes that vary together: one list per ``sweep:`` path, one per ``zip:`` block."""
 
     def build(self, point: Point):
         """The validated :class:`WorkloadConfig` of one point; raises ConfigError."""
@@ -110,7 +112,7 @@ def grid_from_mapping(data: Any, base_dir: Path, label: str, overrides=(), axes=
                     raise ConfigError(f"{where}: {p} is already swept in {seen[p]}; "
                                       "give each path once")
                 seen[p] = where
-            dims.append((path, rows))
+            dims.append((path, rows if block == "--axis" else _yaml_paths(path, rows, base_dir)))
     names = [p for paths, _ in dims for p in paths]
     points = []
     for i, combo in enumerate(itertools.product(*(rows for _, rows in dims))):
@@ -119,7 +121,18 @@ def grid_from_mapping(data: Any, base_dir: Path, label: str, overrides=(), axes=
         points.append(Point(i, values))
     base = {k: v for k, v in data.items() if k not in BLOCKS}
     name = str(base.get("name", Path(label).stem))
-    return Grid(label, name, copy.deepcopy(base), Path(base_dir), tuple(overrides), names, points)
+    return Grid(label, name, copy.deepcopy(base), Path(base_dir), tuple(overrides), names, points,
+                [list(paths) for paths, _ in dims])
+
+
+def _yaml_paths(paths: list[str], rows: list[tuple], base_dir: Path) -> list[tuple]:
+    """Swept file paths written in the YAML, made absolute against the YAML's folder."""
+    def fix(path: str, value):
+        if not isinstance(value, str) or path not in ("traces", "onnx", "arch"):
+            return value
+        candidate = Path(base_dir) / value
+        return str(candidate.resolve()) if path != "arch" or candidate.is_file() else value
+    return [tuple(fix(p, v) for p, v in zip(paths, row, strict=True)) for row in rows]
 
 
 def _parse_block(block: str, spec: Any, where: str) -> list[tuple[list[str], list[tuple]]]:
