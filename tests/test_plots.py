@@ -69,10 +69,15 @@ def test_speedup_vs_buffer_has_one_line_per_scheme_and_dram(sweep_dir):
     assert ax.get_ylabel() == "speedup over baseline (×)"
     assert "synthetic" in ax.get_title()
     labels = legend_texts(ax)
-    assert "ssvq k=64 d=8, DRAM LPDDR4-3200" in labels and "int8, DRAM LPDDR5-6400" in labels
-    assert "baseline (int8)" in labels and "infeasible / error (on the x axis)" in labels
+    assert "ssvq k=64 d=8, DRAM LPDDR4-3200" in labels and "infeasible / error (on the x axis)" in labels
+    # the two int8 series are the baseline itself: drawn once, as the baseline line
+    assert "baseline (int8): 2 series equal to it lie on this line" in labels
     series = [ln for ln in ax.get_lines() if ln.get_label().startswith(("int8", "ssvq"))]
-    assert len(series) == 4
+    assert len(series) == 2
+    # colour and marker from the scheme, line style from the DRAM
+    assert {ln.get_marker() for ln in series} == {"o"}
+    assert len({ln.get_linestyle() for ln in series}) == 2
+    assert ax.get_ylim()[0] == 0
     ssvq = next(ln for ln in series if ln.get_label() == "ssvq k=64 d=8, DRAM LPDDR4-3200")
     assert list(ssvq.get_xdata()) == [32.0, 64.0, 128.0]  # the infeasible 16 KiB point is a ×
     assert ssvq.get_ydata()[-1] == pytest.approx(1.5 + 0.5 + 1)
@@ -151,7 +156,8 @@ def test_roofline_uses_the_arch_roofs(run_dir):
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "4,096 GMAC/s" in texts and "6.4 GB/s" in texts
     points = sum(len(c.get_offsets()) for c in ax.collections)
-    assert points == 8  # four layers of the run + four of the baseline
+    merged = [int(t.get_text()[1:]) for t in ax.texts if t.get_text().startswith("×")]
+    assert points + sum(n - 1 for n in merged) == 8  # four layers of the run + four of the baseline
 
 
 def test_energy_breakdown_bars(run_dir):
@@ -170,7 +176,7 @@ def test_cli_auto_writes_png_and_svg_with_the_figure_size(sweep_dir, run_dir, ca
     assert names == [f"sweep_{k}.{f}" for k in ("energy", "heatmap", "speedup")
                      for f in ("png", "svg")]
     height, width = imread(sweep_dir / "plots" / "sweep_speedup.png").shape[:2]
-    assert (width, height) == (int(10.5 * 150), int(4.6 * 150))
+    assert (width, height) == (int(10.5 * 150), int(5.6 * 150))
     assert (sweep_dir / "plots" / "sweep_speedup.svg").read_text().lstrip().startswith("<?xml")
     paths = plot_dir(run_dir, ["auto"], run_dir / "figs", formats=["png"])
     assert sorted(p.name for p in paths) == ["run_breakdown.png", "run_energy.png",
@@ -192,3 +198,70 @@ def test_cli_auto_writes_png_and_svg_with_the_figure_size(sweep_dir, run_dir, ca
 ])
 def test_axis_labels_name_the_unit(path, label):
     assert path_label(path) == label
+
+
+def test_zip_groups_from_sweep_meta_label_the_series(tmp_path):
+    """A zip block that repeats a value (vq twice) cannot be guessed from the data; the
+    groups recorded in sweep_meta.json name each series by all of its zipped values."""
+    axes = ["arch.dram.channel_width_bits", "compression.scheme", "compression.k"]
+    rows = []
+    for i, (width, (scheme, k)) in enumerate((w, z) for w in (8, 16)
+                                             for z in (("vq", 16), ("vq", 256), ("ssvq", 16))):
+        rows.append((i, dict(zip(axes, (width, scheme, k), strict=True)), record(
+            f"h{i}", "ok", metrics_={"cycles": 10.0 * width * k, "time_ms": 1.0, "energy_total_pJ":
+                                     8e8 + i, "speedup_vs_baseline": 2.0, "baseline_scheme": "int8"})))
+    store = SweepStore(tmp_path)
+    store.write_tables(axes, rows)
+    store.write_meta({"name": "zipped", "groups": [[axes[0]], axes[1:]]})
+    fig = make_figure(tmp_path, "energy")
+    ax = fig.axes[0]
+    labels = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert set(labels) == {"vq k=16", "vq k=256", "ssvq k=16"}
+    assert ax.get_ylim()[0] == 0  # energy from zero: 800 µJ must not look like 0
+    assert labels["vq k=16"].get_color() == labels["vq k=256"].get_color()
+    assert labels["vq k=16"].get_linestyle() != labels["vq k=256"].get_linestyle() or \
+        labels["vq k=16"].get_marker() != labels["ssvq k=16"].get_marker()
+    assert ax.get_xlabel() == "DRAM channel width (bits)"
+
+
+def test_long_models_are_aggregated_per_block_with_a_detail_figure(tmp_path):
+    """30 layers in 10 blocks: the breakdown has 10 bars whose heights are the block sums."""
+    import pandas as pd
+
+    from accelsim.plots.breakdown import aggregate, layer_groups
+
+    layers = [{"name": f"blocks.{b}.{n}", "M": 64, "K": 64 * (b + 1), "N": 64}
+              for b in range(10) for n in ("qkv", "proj", "fc")]
+    wl = {"name": "deep", "arch": {"preset": "edge-64x64"}, "layers": layers}
+    out = tmp_path / "run"
+    write_outputs(accelsim.simulate(wl), out)
+    df = pd.read_csv(out / "layers.csv")
+    assert layer_groups(df)[0] == "block"
+    what, agg = aggregate(df)
+    assert list(agg["layer"]) == [f"blocks.{b}" for b in range(10)]
+    assert list(agg["layers"]) == [3] * 10
+    fig = make_figure(out, "breakdown")
+    ax = fig.axes[0]
+    tops = [max(bar.get_y() + bar.get_height() for c in ax.containers for bar in [c[i]])
+            for i in range(10)]
+    assert tops == pytest.approx(agg["cycles"].tolist(), rel=1e-6)
+    assert "breakdown_layers" in auto_kinds(out)
+    detail = make_figure(out, "breakdown_layers").axes[0]
+    assert [t.get_text() for t in detail.get_yticklabels()] == df["layer"].tolist()
+    # op kind (and unit, when layers.csv has one) when the names give no blocks
+    flat = df.assign(layer=[f"l{i}" for i in range(30)], unit="pe")
+    flat["layer"] = ["x"] * 30
+    assert layer_groups(flat) == ("op kind", ["linear (pe)"] * 30)
+
+
+def test_roofline_counts_the_layers_at_each_point():
+    import pandas as pd
+
+    from accelsim.plots.run_plots import roofline_points
+
+    df = pd.DataFrame({"macs": [100, 100, 100, 400], "dram_bytes": [10, 10, 10, 10],
+                       "cycles": [1, 1, 1, 4], "bound": ["dram"] * 4})
+    pts = roofline_points(df, clock_MHz=1000.0)
+    assert sorted(pts["layers"]) == [1, 3]
+    three = pts[pts["layers"] == 3].iloc[0]
+    assert three["oi"] == pytest.approx(10.0) and three["perf"] == pytest.approx(100.0)

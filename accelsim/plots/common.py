@@ -107,6 +107,11 @@ def metric_label(metric: str) -> tuple[str, float]:
     return (f"{base.replace('_', ' ')} ({unit})" if unit else metric.replace("_", " ")), 1.0
 
 
+def path_unit(path: str) -> str | None:
+    """The unit of a dotted path's last key (``size_KiB`` → ``KiB``), None without one."""
+    return _split_unit(path.rsplit(".", 1)[-1])[1]
+
+
 def value_text(value) -> str:
     """A swept value as short legend text (mappings as ``k=v`` pairs)."""
     if isinstance(value, str) and value.startswith("{"):

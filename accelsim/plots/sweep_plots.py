@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accelsim.errors import ConfigError
-from accelsim.plots.common import metric_label, new_figure, path_label, value_text
+from accelsim.plots.common import (
+    DIVERGING_CMAP,
+    PALETTE,
+    SCHEME_STYLES,
+    metric_label,
+    new_figure,
+    path_label,
+    path_unit,
+    value_text,
+)
 
 LINESTYLES = ("-", "--", ":", "-.", (0, (8, 2)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)),
               (0, (5, 2, 1, 2)))
@@ -27,6 +36,8 @@ class SweepData:
     df: object
     axes: list[str]
     name: str
+    groups: list[list[str]] | None = None
+    """Axes that vary together (``sweep_meta.json`` ``groups``: one per ``zip:`` block)."""
 
     def varying(self) -> list[str]:
         """The swept axes that take more than one value."""
@@ -52,14 +63,15 @@ def load_sweep(directory) -> SweepData:
     if "point" not in cols or "config_hash" not in cols:
         raise ConfigError(f"{path}: not a sweep.csv (no point / config_hash columns)")
     axes = cols[cols.index("point") + 1:cols.index("config_hash")]
-    name = directory.name
+    name, groups = directory.name, None
     meta = directory / "sweep_meta.json"
     if meta.is_file():
         try:
-            name = json.loads(meta.read_text()).get("name", name)
+            info = json.loads(meta.read_text())
         except ValueError:
-            pass
-    return SweepData(df, axes, name)
+            info = {}
+        name, groups = info.get("name", name), info.get("groups")
+    return SweepData(df, axes, name, groups)
 
 
 def default_metric(data: SweepData) -> str:
@@ -106,7 +118,17 @@ def _x_positions(data: SweepData, x: str, ax):
 
 
 def dimensions(data: SweepData, axes: list[str]) -> list[list[str]]:
-    """Group axes that vary together (e.g. the paths of one ``zip:`` block) into dimensions."""
+    """Group axes that vary together (the paths of one ``zip:`` block) into dimensions: from
+    ``sweep_meta.json`` when it records them, else guessed from the values."""
+    if data.groups:
+        dims = [[a for a in g if a in axes] for g in data.groups]
+        dims = [d for d in dims if d] + [[a] for a in axes if not any(a in g for g in data.groups)]
+    else:
+        dims = _guess_dimensions(data, axes)
+    return sorted(dims, key=lambda d: not any(a.startswith("compression") for a in d))
+
+
+def _guess_dimensions(data: SweepData, axes: list[str]) -> list[list[str]]:
     df = data.df[axes].astype(object).fillna("").astype(str)
     dims: list[list[str]] = []
     for a in axes:
@@ -117,13 +139,17 @@ def dimensions(data: SweepData, axes: list[str]) -> list[list[str]]:
                 break
         else:
             dims.append([a])
-    return sorted(dims, key=lambda d: not any(a.startswith("compression") for a in d))
+    return dims
 
 
 def dim_label(dim: list[str], row) -> str:
     """Legend text of one row's values along one dimension."""
     if len(dim) == 1:
-        return f"{path_label(dim[0], with_unit=False)} {value_text(row[dim[0]])}"
+        if dim[0].endswith("compression.scheme"):
+            return value_text(row[dim[0]])
+        unit = path_unit(dim[0])
+        text = f"{path_label(dim[0], with_unit=False)} {value_text(row[dim[0]])}"
+        return f"{text} {unit}" if unit else text
     parts = []
     for a in dim:
         v = row[a]
@@ -143,23 +169,34 @@ def _series(data: SweepData, dims: list[list[str]]) -> dict[tuple, object]:
     return {k: data.df.iloc[idx] for k, idx in groups.items()}
 
 
-def _styles(keys: list[tuple]):
-    """Per series: color from the first dimension, line style from the second, marker third."""
-    from matplotlib import colormaps
+def _scheme_of(group) -> str | None:
+    """The compression scheme of a series (None when the sweep does not vary it)."""
+    cols = [c for c in group.columns if c.endswith("compression.scheme")]
+    if not cols or group[cols[0]].nunique() != 1:
+        return None
+    return str(group[cols[0]].iloc[0])
 
-    palette = colormaps["tab10"].colors
-    width = len(keys[0]) if keys else 0
-    levels = [list(dict.fromkeys(k[i] for k in keys)) for i in range(width)]
 
-    def style(key: tuple) -> dict:
-        if width > 3:
-            rank = keys.index(key) / max(len(keys) - 1, 1)
-            return {"color": colormaps["viridis"](rank), "linestyle": "-", "marker": "o"}
-        idx = [lv.index(k) for lv, k in zip(levels, key, strict=True)]
-        return {"color": palette[idx[0] % len(palette)] if idx else palette[0],
-                "linestyle": LINESTYLES[idx[1] % len(LINESTYLES)] if len(idx) > 1 else "-",
-                "marker": MARKERS[idx[2] % len(MARKERS)] if len(idx) > 2 else "o"}
-    return style
+def _styles(series: dict) -> dict:
+    """Per series key: colour and marker from its scheme (or its first dimension), line style
+    from the other dimensions, so series differ in colour, marker and dash at once."""
+    keys = list(series)
+    schemes = {k: _scheme_of(g) for k, g in series.items()}
+    by_scheme = all(schemes[k] in SCHEME_STYLES for k in keys)
+    rest = [k[1:] for k in keys]
+    dashes = list(dict.fromkeys(rest))
+    firsts = list(dict.fromkeys(k[0] for k in keys if k))
+    out = {}
+    for key, other in zip(keys, rest, strict=True):
+        if by_scheme:
+            st = dict(SCHEME_STYLES[schemes[key]])
+        else:
+            i = firsts.index(key[0]) if key else 0
+            st = {"color": PALETTE[i % len(PALETTE)], "marker": MARKERS[i % len(MARKERS)]}
+        if len(dashes) > 1 or not by_scheme:
+            st["linestyle"] = LINESTYLES[dashes.index(other) % len(LINESTYLES)]
+        out[key] = st
+    return out
 
 
 def _other_dims(data: SweepData, used: list[str]) -> list[list[str]]:
@@ -167,10 +204,46 @@ def _other_dims(data: SweepData, used: list[str]) -> list[list[str]]:
     return [d for d in dimensions(data, data.varying()) if not set(d) & set(used)]
 
 
-def plot_lines(data: SweepData, x: str | None = None, metric: str | None = None):
-    """A metric (default: speedup) vs one swept axis, one line per combination of the others."""
+def _is_baseline(g, metric: str) -> bool:
+    """A series that is the baseline itself: speedup exactly 1 at every finished point."""
+    ok = g[(g["status"] == "ok") & g[metric].notna()][metric]
+    return metric == "speedup_vs_baseline" and len(ok) > 0 and bool((ok == 1.0).all())
+
+
+def _draw_series(ax, series: dict, styles: dict, x: str, metric: str, pos, scale: float) -> int:
+    """The lines, infeasible points as × on the x axis; returns how many series are the
+    baseline (drawn once by the caller instead)."""
     from matplotlib.transforms import blended_transform_factory
 
+    under = blended_transform_factory(ax.transData, ax.transAxes)
+    failed, merged = False, 0
+    for key, g in series.items():
+        st = styles[key]
+        bad = g[g["status"] != "ok"]
+        if len(bad):
+            ax.plot([pos(v) for v in bad[x]], [0.0] * len(bad), "x", color=st["color"],
+                    transform=under, clip_on=False, markersize=8, markeredgewidth=2,
+                    label="_failed")
+            failed = True
+        if _is_baseline(g, metric):
+            merged += 1
+            continue
+        ok = g[(g["status"] == "ok") & g[metric].notna()]
+        ok = ok.assign(_x=[pos(v) for v in ok[x]]).sort_values("_x")
+        ax.plot(ok["_x"], ok[metric] * scale, label=", ".join(key) or None, markersize=6,
+                zorder=3, **st)
+    if failed:
+        ax.plot([], [], "x", color="0.3", markersize=8, markeredgewidth=2,
+                label="infeasible / error (on the x axis)")
+    return merged
+
+
+def plot_lines(data: SweepData, x: str | None = None, metric: str | None = None):
+    """A metric (default: speedup) vs one swept axis, one line per combination of the others.
+
+    Colour and marker follow the scheme, line style the other axes; series equal to the
+    baseline (speedup 1 everywhere) are drawn once as the baseline line; the y axis starts at 0.
+    """
     metric = metric or default_metric(data)
     _check_metric(data, metric)
     x = pick_x(data, x)
@@ -181,37 +254,29 @@ def plot_lines(data: SweepData, x: str | None = None, metric: str | None = None)
                           f"{', '.join(a for d in dims for a in d)}) would not be readable; plot "
                           "a sweep with fewer axes or use --kind heatmap")
     label, scale = metric_label(metric)
-    fig, axs = new_figure(10.5, 4.6)
+    fig, axs = new_figure(10.5, 5.6)
     ax = axs[0][0]
     pos = _x_positions(data, x, ax)
-    style = _styles(list(series))
-    under = blended_transform_factory(ax.transData, ax.transAxes)
-    failed_drawn = False
-    for key, g in series.items():
-        st = style(key)
-        ok = g[(g["status"] == "ok") & g[metric].notna()]
-        ok = ok.assign(_x=[pos(v) for v in ok[x]]).sort_values("_x")
-        ax.plot(ok["_x"], ok[metric] * scale, label=", ".join(key) or None, markersize=5, **st)
-        bad = g[g["status"] != "ok"]
-        if len(bad):
-            ax.plot([pos(v) for v in bad[x]], [0.0] * len(bad), "x", color=st["color"],
-                    transform=under, clip_on=False, markersize=8, markeredgewidth=2,
-                    label="_failed")
-            failed_drawn = True
-    if failed_drawn:
-        ax.plot([], [], "x", color="0.3", markersize=8, markeredgewidth=2,
-                label="infeasible / error (on the x axis)")
+    merged = _draw_series(ax, series, _styles(series), x, metric, pos, scale)
     if metric == "speedup_vs_baseline":
         base = data.df["baseline_scheme"].dropna()
-        ax.axhline(1.0, color="0.4", linewidth=1, linestyle=(0, (4, 3)), zorder=0,
-                   label=f"baseline ({base.iloc[0]})" if len(base) else "baseline")
+        name = f"baseline ({base.iloc[0]})" if len(base) else "baseline"
+        same = f": {merged} series equal to it lie on this line" if merged else ""
+        style = SCHEME_STYLES.get(str(base.iloc[0]).split("-")[0], {}) if len(base) else {}
+        ax.axhline(1.0, color=style.get("color", "0.3"), linewidth=1.5, linestyle=(0, (4, 3)),
+                   zorder=2, label=name + same)
+    values = data.df.loc[data.df["status"] == "ok", metric].dropna()
+    if len(values) and float(values.min()) >= 0:
+        ax.set_ylim(bottom=0, top=float(values.max()) * scale * 1.08 or None)
     ax.set_xlabel(path_label(x))
     ax.set_ylabel(label)
     ax.grid(True, alpha=0.3)
-    ax.set_title(f"{label.split(' (')[0]} vs {path_label(x, with_unit=False)} — {data.name}")
+    ax.set_title(f"{label.split(' (')[0]} vs {path_label(x, with_unit=False)} — {data.name}",
+                 fontsize=11)
     if ax.get_legend_handles_labels()[0]:
-        # beside the axes: lines of near-equal value would hide under a legend placed inside
-        fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside right upper")
+        # below the axes: lines of near-equal value would hide under a legend placed inside
+        fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center",
+                   ncols=3)
     return fig
 
 
@@ -257,7 +322,7 @@ def plot_heatmap(data: SweepData, x: str | None = None, y: str | None = None,
     norm = None
     if metric == "speedup_vs_baseline" and lo < 1.0 < hi:
         norm = TwoSlopeNorm(vcenter=1.0, vmin=lo, vmax=hi)
-    cmap = "RdYlGn" if norm is not None else "viridis"
+    cmap = DIVERGING_CMAP if norm is not None else "viridis"
     fmt = "{:.2f}" if metric == "speedup_vs_baseline" else "{:.3g}"
     n = len(facets)
     ncols, nrows = min(n, 3), -(-n // 3)
