@@ -3,8 +3,9 @@
 Order of resolution: read the workload YAML → resolve ``arch`` (path relative to the YAML, a
 preset name, or an inline mapping, optionally with ``preset:`` + overrides) → apply ``--set``
 dotted overrides → validate. Paths written in a YAML resolve against that YAML's folder; paths
-given on the command line (``--set traces=...``) against the current folder. Any failure becomes one :class:`ConfigError` naming the file and the
-YAML path, with a "did you mean" hint for unknown keys.
+given on the command line (``--set traces=...``) against the current folder. Any failure
+becomes one :class:`ConfigError` naming the file and the YAML path, with a "did you mean" hint
+for unknown keys.
 """
 
 from __future__ import annotations
