@@ -1,4 +1,4 @@
-"""Command line: ``python -m accelsim run|validate|presets|dram-bench|sweep|plot``.
+"""Command line: ``python -m accelsim run|validate|presets|dram-bench|sweep|plot|compare|report``.
 
 Exit codes: 0 success, 2 bad input (one message naming the file / YAML path and a hint),
 1 internal error.
@@ -21,6 +21,11 @@ EPILOG = """examples:
 """
 
 
+#: Commands with their own parser: command → module in accelsim.cli.
+DELEGATED = {"dram-bench": "dram_bench", "sweep": "sweep", "plot": "plot", "compare": "compare",
+             "report": "report"}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m accelsim", description=__doc__.splitlines()[0],
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -38,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--out", type=Path, default=None,
                      help="output directory (default: results/<workload name>)")
     run.add_argument("--quiet", action="store_true", help="no table, only the output paths")
+    run.add_argument("--json", action="store_true",
+                     help="print summary.json to stdout (for scripts; messages go to stderr)")
     with_overrides(sub.add_parser("validate", help="check a workload's config; simulate nothing"))
     sub.add_parser("presets", help="list architecture, DRAM and model presets")
     sub.add_parser("dram-bench", help="microbenchmark the DRAM model (see dram-bench --help)",
@@ -45,21 +52,24 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sweep", help="design-space sweep (see sweep --help)", add_help=False)
     sub.add_parser("plot", help="plots of a run or sweep directory (see plot --help)",
                    add_help=False)
+    sub.add_parser("compare", help="totals and per-layer deltas of runs (see compare --help)",
+                   add_help=False)
+    sub.add_parser("report", help="one self-contained report.html of a run or sweep (see "
+                   "report --help)", add_help=False)
     return p
 
 
 def _delegate(command: str, argv: list[str]) -> int:
     import importlib
 
-    module = {"dram-bench": "accelsim.cli.dram_bench", "sweep": "accelsim.cli.sweep",
-              "plot": "accelsim.cli.plot"}[command]
+    module = f"accelsim.cli.{DELEGATED[command]}"
     return importlib.import_module(module).main(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
-    if argv and argv[0] in ("dram-bench", "sweep", "plot"):
+    if argv and argv[0] in DELEGATED:
         runner = lambda: _delegate(argv[0], argv[1:])  # noqa: E731
     else:
         args = parser.parse_args(argv)

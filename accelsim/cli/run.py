@@ -12,14 +12,19 @@ def main(args) -> int:
     import accelsim
     from accelsim.report import print_table, write_outputs
 
-    console = Console()
+    as_json = getattr(args, "json", False)
+    console = Console(stderr=as_json)  # with --json, stdout carries the summary alone
     if not console.is_terminal:
-        console = Console(width=160)
+        console = Console(width=160, stderr=as_json)
     with _layer_progress(console) as progress:
         result = accelsim.simulate(args.workload, args.overrides, progress)
     out = args.out or Path("results") / result.summary["workload"]
     write_outputs(result, out)
-    if not args.quiet:
+    if as_json:
+        from accelsim.report.files import summary_json
+
+        print(summary_json(result.summary), end="")
+    elif not args.quiet:
         print_table(result, console)
     console.print(f"wrote {out}/summary.json and {out}/layers.csv "
                   f"(simulated in {result.elapsed_s:.2f} s)")

@@ -5,10 +5,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from accelsim.errors import ConfigError
 from accelsim.plots.breakdown import plot_breakdown, plot_breakdown_layers  # noqa: F401
@@ -44,20 +42,10 @@ class RunData:
 
 def load_run(directory) -> RunData:
     """Read ``DIR/summary.json`` and ``DIR/layers.csv`` (+ ``baseline_layers.csv``)."""
-    import pandas as pd
+    from accelsim.report.compare import read_run
 
-    directory = Path(directory)
-    paths = [directory / "summary.json", directory / "layers.csv"]
-    for path in paths:
-        if not path.is_file():
-            raise ConfigError(f"{path}: not found (write a run with "
-                              f"`python -m accelsim run W.yaml -o {directory}`)")
-    try:
-        summary = json.loads(paths[0].read_text())
-    except ValueError as exc:
-        raise ConfigError(f"{paths[0]}: not valid JSON ({exc})") from None
-    base = directory / "baseline_layers.csv"
-    return RunData(summary, pd.read_csv(paths[1]), pd.read_csv(base) if base.is_file() else None)
+    run = read_run(directory)
+    return RunData(run.summary, run.layers, run.baseline)
 
 
 def roofs(summary: dict) -> tuple[float, float | None, str]:

@@ -49,6 +49,11 @@ def _clean(obj):
     return obj
 
 
+def summary_json(summary: dict) -> str:
+    """The text of ``summary.json``: standard JSON (NaN/inf as null), indented, newline-ended."""
+    return json.dumps(_clean(summary), indent=2, default=_json_default) + "\n"
+
+
 def rows_to_csv(rows: list[dict]) -> str:
     """CSV text of per-layer rows (same columns and order as the DataFrame)."""
     import csv
@@ -66,8 +71,7 @@ def rows_to_csv(rows: list[dict]) -> str:
 def write_outputs(result, out_dir: Path) -> None:
     """``summary.json`` and ``layers.csv`` (+ ``baseline_layers.csv``) into ``out_dir``."""
     out_dir = Path(out_dir)
-    atomic_write(out_dir / "summary.json",
-                 json.dumps(_clean(result.summary), indent=2, default=_json_default) + "\n")
+    atomic_write(out_dir / "summary.json", summary_json(result.summary))
     atomic_write(out_dir / "layers.csv", rows_to_csv(result.rows))
     if result.baseline_rows is not None:
         atomic_write(out_dir / "baseline_layers.csv", rows_to_csv(result.baseline_rows))
