@@ -1,4 +1,4 @@
-"""``python -m quant cr|compress|inspect`` — bit accounting, compression to traces, trace summary.
+"""python -m quant cr|compress|inspect: bit accounting, compression to traces, trace summary.
 
 Bad input (unknown model, missing k/d, unreadable checkpoint, corrupt trace) prints one message
 naming the file or option and exits with code 2; internal errors exit 1.
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from quant.accounting import model_bits
 from quant.sources import REAL_MODELS, SourceError
+from workloads.cli_help import HelpFormatter
 from workloads.trace import SCHEMES, STREAMS, TraceError, read_trace
 
 
@@ -21,37 +22,77 @@ class UsageError(ValueError):
     """An invalid combination of command-line options."""
 
 
+EXAMPLES = {
+    "quant": """examples:
+  python -m quant cr --model deit_tiny --scheme ssvq --k 16 --d 8
+  python -m quant compress --model minilm_l6 --scheme ssvq --k 16 --d 8 --out traces/minilm
+  python -m quant inspect traces/minilm
+""",
+    "cr": """examples:
+  python -m quant cr --model deit_tiny --scheme ssvq --k 16 --d 8
+  python -m quant cr --model deit_small --scheme vq --k 1024 --d 8 --layers
+  python -m quant cr --model minilm_l6 --scheme int8 --json
+""",
+    "compress": """examples:
+  python -m quant compress --model minilm_l6 --scheme ssvq --k 16 --d 8 --out traces/minilm
+  python -m quant compress --model deit_tiny --scheme vq --k 64 --d 4 --out traces/deit-vq
+  python -m quant compress --checkpoint model.safetensors --scheme int8 --out traces/mine
+""",
+    "inspect": """examples:
+  python -m quant inspect traces/minilm
+  python -m quant inspect traces/minilm --json
+""",
+}
+
+
 def _scheme_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scheme", required=True, choices=SCHEMES)
+    p.add_argument("--scheme", required=True, choices=SCHEMES,
+                   help="weight format: " + ", ".join(SCHEMES))
     p.add_argument("--k", type=int, help="codebook entries (vq/ssvq)")
     p.add_argument("--d", type=int, help="vector length (vq/ssvq)")
-    p.add_argument("--codebook-dtype", default="fp16", choices=("fp16", "int8"))
+    p.add_argument("--codebook-dtype", default="fp16", choices=("fp16", "int8"),
+                   help="storage type of the codebook entries (default: fp16)")
+
+
+def _sub(sub, name: str, help_text: str, description: str):
+    return sub.add_parser(name, help=help_text, description=description, epilog=EXAMPLES[name],
+                          formatter_class=HelpFormatter)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m quant", description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    cr = sub.add_parser("cr", help="bits per weight and compression ratio on the zoo's shapes")
-    cr.add_argument("--model", required=True)
+    ap = argparse.ArgumentParser(
+        prog="python -m quant", formatter_class=HelpFormatter, epilog=EXAMPLES["quant"],
+        description="The quantizer: bit accounting (cr), compression of weights to traces "
+                    "(compress), trace summary and check (inspect).")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    cr = _sub(sub, "cr", "bits per weight and compression ratio on the zoo's shapes",
+              "Bits per weight and compression ratio of a scheme on a zoo model's layer shapes "
+              "(no weights needed).")
+    cr.add_argument("--model", required=True, help="zoo model name (python -m accelsim presets)")
     _scheme_args(cr)
     cr.add_argument("--all-layers", action="store_true",
                     help="count every linear/conv layer (default: the paper's subset)")
     cr.add_argument("--layers", action="store_true", help="also print one row per layer")
-    cr.add_argument("--json", action="store_true")
-    co = sub.add_parser("compress", help="compress weights and export a trace directory")
+    cr.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    co = _sub(sub, "compress", "compress weights and export a trace directory",
+              "Compress a model's weights and write a trace directory that "
+              "python -m accelsim reads (traces: in a workload).")
     src = co.add_mutually_exclusive_group(required=True)
-    src.add_argument("--model", help=f"zoo model (random weights) or real: {REAL_MODELS}")
+    src.add_argument("--model", help="zoo model (seeded random weights) or a model with real "
+                                     "weights: " + ", ".join(REAL_MODELS))
     src.add_argument("--checkpoint", help="safetensors or torch state-dict file")
     _scheme_args(co)
     co.add_argument("--hessian", action="store_true",
                     help="Fisher-weighted k-means (needs a forward pass: minilm_l6)")
-    co.add_argument("--seed", type=int, default=0)
-    co.add_argument("--iters", type=int, default=25, help="k-means iterations")
-    co.add_argument("--threads", type=int, default=1, help="torch threads for k-means")
-    co.add_argument("--out", required=True)
-    ins = sub.add_parser("inspect", help="summarise and verify a trace directory")
-    ins.add_argument("dir")
-    ins.add_argument("--json", action="store_true")
+    co.add_argument("--seed", type=int, default=0,
+                    help="seed of k-means and of random zoo weights (default: 0)")
+    co.add_argument("--iters", type=int, default=25, help="k-means iterations (default: 25)")
+    co.add_argument("--threads", type=int, default=1, help="torch threads for k-means (default: 1)")
+    co.add_argument("--out", required=True, metavar="DIR", help="trace directory to write")
+    ins = _sub(sub, "inspect", "summarise and verify a trace directory",
+               "Summarise a trace directory and verify its checksums.")
+    ins.add_argument("dir", metavar="DIR", help="a trace directory (--out of compress)")
+    ins.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return ap
 
 

@@ -19,18 +19,34 @@ LAYER_KEYS = ("name", "op", "M", "K", "N", "groups", "weights", "in_elems", "str
               "weight_name")
 
 
+EXAMPLES = """examples:
+  python -m workloads import model.onnx -o layers.yaml
+  python -m workloads import resnet.pt --input-shape 1,3,224,224 -o layers.yaml
+  python -m workloads import my_lm.py:build --input-shape 1,64 --input-dtype int64 --decode-context 2048
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workloads", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="import a torch or ONNX model as a layers: list")
-    imp.add_argument("model", help="model.onnx | model.pt | path/to/module.py:factory")
-    imp.add_argument("--input-shape", help="example input shape, e.g. 1,3,224,224")
+    from workloads.cli_help import HelpFormatter
+
+    parser = argparse.ArgumentParser(
+        prog="python -m workloads", formatter_class=HelpFormatter, epilog=EXAMPLES,
+        description="Import a torch or ONNX model as a list of canonical layers (a workload's "
+                    "layers: block).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    imp = sub.add_parser("import", help="import a torch or ONNX model as a layers: list",
+                         formatter_class=HelpFormatter, epilog=EXAMPLES,
+                         description="Import MODEL (a .onnx file, a saved .pt/.pth torch module, "
+                                     "or module.py:factory) as a workload fragment {layers: "
+                                     "[...]}; unsupported operators are reported on stderr.")
+    imp.add_argument("model", metavar="MODEL", help="model.onnx | model.pt | path/to/module.py:factory")
+    imp.add_argument("--input-shape", metavar="DIMS", help="example input shape, e.g. 1,3,224,224")
     imp.add_argument("--input-dtype", default="float32",
                      help="dtype of the example input (int64 for token ids); default float32")
     imp.add_argument("--batch", type=int, help="batch size (overrides dim 0 of the input)")
     imp.add_argument("--decode-context", type=int, metavar="L",
                      help="emit one LLM decode step at KV-cache length L instead of the prefill")
-    imp.add_argument("-o", "--output", help="output YAML file (default: stdout)")
+    imp.add_argument("-o", "--output", metavar="FILE", help="output YAML file (default: stdout)")
     return parser
 
 

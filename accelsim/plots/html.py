@@ -68,7 +68,7 @@ def _kv_table(items: dict) -> str:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return f"{value:,.6g}" if abs(value) < 1e6 or value != value else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
@@ -114,9 +114,9 @@ def _totals(summary: dict) -> str:
         return _kv_table(totals)
     base = _flat_totals({k: v for k, v in base.items() if k != "scheme"})
     df = pd.DataFrame({"quantity": list(totals),
-                       summary.get("scheme", "run"): [totals[k] for k in totals],
-                       f"baseline {base and summary['baseline'].get('scheme')}":
-                           [base.get(k) for k in totals]})
+                       summary.get("scheme", "run"): [_fmt(totals[k]) for k in totals],
+                       f"baseline {summary['baseline'].get('scheme')}":
+                           [_fmt(base.get(k, "")) for k in totals]})
     return table_html(df, sortable=False)
 
 
