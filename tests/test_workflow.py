@@ -148,3 +148,40 @@ def test_paths_on_the_command_line_resolve_against_the_current_folder(tmp_path, 
     assert accelsim.load("sub/w.yaml").traces == tmp_path / "sub" / "t_yaml"
     assert accelsim.load("sub/w.yaml", ["traces=t_cli"]).traces == tmp_path / "t_cli"
     assert accelsim.load("sub/w.yaml", {"traces": "t_api"}).traces == tmp_path / "t_api"
+
+
+def _all_parsers():
+    """(name, parser) of every command of python -m accelsim, quant and workloads."""
+    import argparse
+    import importlib
+
+    from accelsim import cli
+    from quant.cli import build_parser
+    from workloads.__main__ import _parser as workloads_parser
+
+    tops = [("accelsim", cli._parser()), ("quant", build_parser()),
+            ("workloads", workloads_parser())]
+    tops += [(f"accelsim {name}", importlib.import_module(f"accelsim.cli.{module}")._parser())
+             for name, module in cli.DELEGATED.items()]
+    out = []
+    for name, parser in tops:
+        out.append((name, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                out += [(f"{name} {sub}", p) for sub, p in action.choices.items()
+                        if sub not in cli.DELEGATED]
+    return out
+
+
+@pytest.mark.parametrize("name, parser", _all_parsers(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_help_has_option_help_and_examples_and_no_markdown(name, parser):
+    text = parser.format_help()
+    assert "`" not in text and "``" not in text
+    assert text.startswith(f"usage: python -m {name.split()[0]}")
+    import argparse
+
+    undocumented = [a.option_strings or a.dest for a in parser._actions
+                    if not a.help and not isinstance(a, argparse._SubParsersAction)]
+    assert undocumented == []
+    examples = text.split("examples:\n", 1)[1].splitlines()
+    assert 2 <= len(examples) <= 3 and all(e.startswith("  python -m ") for e in examples)

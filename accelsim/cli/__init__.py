@@ -1,4 +1,4 @@
-"""Command line: ``python -m accelsim run|validate|presets|dram-bench|sweep|plot|compare|report``.
+"""Command line: python -m accelsim run|validate|presets|dram-bench|sweep|plot|compare|report.
 
 Exit codes: 0 success, 2 bad input (one message naming the file / YAML path and a hint),
 1 internal error.
@@ -13,13 +13,29 @@ from pathlib import Path
 from accelsim.errors import AccelsimError
 
 EPILOG = """examples:
-  python -m accelsim run workloads/examples/deit_tiny_int8.yaml -o results/deit
-  python -m accelsim run W.yaml --set arch.dram.preset=LPDDR5-6400 --set batch=8
-  python -m accelsim validate W.yaml
-  python -m accelsim presets
-  python -m accelsim dram-bench --preset DDR4-3200 --pattern seq
+  python -m accelsim run workloads/examples/deit_tiny_ssvq.yaml -o results/ssvq
+  python -m accelsim sweep workloads/examples/deit_tiny_sweep.yaml -o results/sweep --jobs 2
+  python -m accelsim report results/ssvq
 """
 
+EXAMPLES = {
+    "run": """examples:
+  python -m accelsim run workloads/examples/deit_tiny_ssvq.yaml -o results/ssvq
+  python -m accelsim run W.yaml --set arch.dram.preset=LPDDR5-6400 --set batch=8
+  python -m accelsim run W.yaml --json > summary.json
+""",
+    "validate": """examples:
+  python -m accelsim validate workloads/examples/deit_tiny_ssvq.yaml
+  python -m accelsim validate W.yaml --set arch.sram.codebook.size_KiB=4
+""",
+    "presets": """examples:
+  python -m accelsim presets
+  python -m accelsim presets | less -S
+""",
+}
+
+PATHS_NOTE = ("Paths written in a YAML resolve against that YAML's folder; paths typed on the "
+              "command line (--set traces=DIR) against the current folder.")
 
 #: Commands with their own parser: command → module in accelsim.cli.
 DELEGATED = {"dram-bench": "dram_bench", "sweep": "sweep", "plot": "plot", "compare": "compare",
@@ -27,35 +43,48 @@ DELEGATED = {"dram-bench": "dram_bench", "sweep": "sweep", "plot": "plot", "comp
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m accelsim", description=__doc__.splitlines()[0],
-                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from workloads.cli_help import HelpFormatter
+
+    p = argparse.ArgumentParser(
+        prog="python -m accelsim", epilog=EPILOG, formatter_class=HelpFormatter,
+        description="Cycle-level simulator of a DNN accelerator for weight-compressed models. "
+                    "Exit codes: 0 success, 2 bad input (one message naming the file, the YAML "
+                    "path and a hint), 1 internal error.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
+    def command(name: str, help_text: str, description: str):
+        return sub.add_parser(name, help=help_text, description=description,
+                              epilog=EXAMPLES[name], formatter_class=HelpFormatter)
+
     def with_overrides(sp):
-        sp.add_argument("workload", type=Path, help="workload YAML file")
+        sp.add_argument("workload", type=Path, metavar="WORKLOAD", help="workload YAML file")
         sp.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE",
                         help="override a config value by dotted path (repeatable), "
                              "e.g. --set arch.sram.weight.size_KiB=256")
         return sp
 
-    run = with_overrides(sub.add_parser("run", help="simulate a workload and its baseline"))
-    run.add_argument("-o", "--out", type=Path, default=None,
+    run = with_overrides(command(
+        "run", "simulate a workload and its baseline",
+        "Simulate a workload and its baseline on the same architecture; write summary.json and "
+        "layers.csv (+ baseline_layers.csv) and print the costliest layers.\n\n" + PATHS_NOTE))
+    run.add_argument("-o", "--out", type=Path, default=None, metavar="DIR",
                      help="output directory (default: results/<workload name>)")
     run.add_argument("--quiet", action="store_true", help="no table, only the output paths")
     run.add_argument("--json", action="store_true",
                      help="print summary.json to stdout (for scripts; messages go to stderr)")
-    with_overrides(sub.add_parser("validate", help="check a workload's config; simulate nothing"))
-    sub.add_parser("presets", help="list architecture, DRAM and model presets")
-    sub.add_parser("dram-bench", help="microbenchmark the DRAM model (see dram-bench --help)",
-                   add_help=False)
-    sub.add_parser("sweep", help="design-space sweep (see sweep --help)", add_help=False)
-    sub.add_parser("plot", help="plots of a run or sweep directory (see plot --help)",
-                   add_help=False)
-    sub.add_parser("compare", help="totals and per-layer deltas of runs (see compare --help)",
-                   add_help=False)
-    sub.add_parser("report", help="one self-contained report.html of a run or sweep (see "
-                   "report --help)", add_help=False)
+    with_overrides(command("validate", "check a workload's config; simulate nothing",
+                           "Load and validate a workload (arch, DRAM, compression, layers) "
+                           "without simulating it.\n\n" + PATHS_NOTE))
+    command("presets", "list architecture, DRAM and model presets",
+            "List the architecture presets (arch: NAME), the DRAM presets "
+            "(arch.dram.preset) and the model zoo (model: NAME).")
+    for name, text in (("dram-bench", "microbenchmark the DRAM model"),
+                       ("sweep", "design-space sweep of a workload"),
+                       ("plot", "figures of a run or sweep folder"),
+                       ("compare", "totals and per-layer deltas of runs"),
+                       ("report", "one self-contained report.html of a run or sweep")):
+        sub.add_parser(name, help=f"{text} (see {name} --help)", add_help=False)
     return p
 
 

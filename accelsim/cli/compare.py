@@ -1,4 +1,4 @@
-"""``python -m accelsim compare RUN_A RUN_B [...]``: totals and per-layer deltas of runs.
+"""python -m accelsim compare RUN_A RUN_B [...]: totals and per-layer deltas of runs.
 
 RUN_A is the reference. Writes ``compare_totals.csv`` (one row per run), ``compare_layers.csv``
 (one row per layer of every other run: reference value, value and delta of cycles, stalls,
@@ -19,11 +19,13 @@ EPILOG = """examples:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from workloads.cli_help import HelpFormatter
+
     p = argparse.ArgumentParser(prog="python -m accelsim compare",
-                                description=__doc__.splitlines()[0], epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                description=__doc__.replace("``", ""), epilog=EPILOG,
+                                formatter_class=HelpFormatter)
     p.add_argument("runs", type=Path, nargs="+", metavar="RUN",
-                   help="run folders (the -o of `accelsim run`); the first is the reference")
+                   help="run folders (the -o of accelsim run); the first is the reference")
     p.add_argument("-o", "--out", type=Path, default=Path("results/compare"),
                    help="output folder for the CSV files and the figure (default: results/compare)")
     p.add_argument("--top", type=int, default=10, metavar="N",
@@ -35,8 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """Entry point of ``python -m accelsim compare``."""
-    from rich.console import Console
-
+    from accelsim.cli.console import make_console
     from accelsim.errors import ConfigError
     from accelsim.plots.common import save
     from accelsim.plots.compare_plot import plot_compare
@@ -52,7 +53,7 @@ def main(argv: list[str]) -> int:
         raise ConfigError(f"--format {args.formats}: expected png, svg and/or pdf")
     runs = [read_run(d, n) for d, n in zip(args.runs, unique_names(args.runs), strict=True)]
     totals, layers = totals_frame(runs), layers_frame(runs)
-    console = Console() if Console().is_terminal else Console(width=160)
+    console = make_console()
     _print(console, totals, layers, args.top)
     atomic_write(args.out / "compare_totals.csv", totals.to_csv(index=False))
     atomic_write(args.out / "compare_layers.csv", layers.to_csv(index=False))

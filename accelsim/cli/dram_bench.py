@@ -1,4 +1,4 @@
-"""``python -m accelsim dram-bench``: the DRAM model alone under synthetic request streams."""
+"""python -m accelsim dram-bench: the DRAM model alone under synthetic request streams."""
 
 from __future__ import annotations
 
@@ -9,22 +9,34 @@ import sys
 from accelsim.memory.dram.bench import PATTERNS, run_bench
 from accelsim.memory.dram.presets import MAPPINGS, PRESET_NAMES
 
+EPILOG = """examples:
+  python -m accelsim dram-bench --preset DDR4-3200 --pattern seq
+  python -m accelsim dram-bench --preset LPDDR4-3200 --pattern random --mapping RoCoRaBaBgCh
+  python -m accelsim dram-bench --preset HBM2-2000 --pattern mix --read-ratio 0.5 --json
+"""
+
 
 def _parser() -> argparse.ArgumentParser:
+    from workloads.cli_help import HelpFormatter
+
     p = argparse.ArgumentParser(
-        prog="accelsim dram-bench",
-        description="Microbenchmark of the DRAM model: bandwidth, latency and row-hit rate.",
-    )
-    p.add_argument("--preset", required=True, choices=PRESET_NAMES)
+        prog="python -m accelsim dram-bench", formatter_class=HelpFormatter, epilog=EPILOG,
+        description="Microbenchmark of the DRAM model alone: achieved bandwidth, latency and "
+                    "row-hit rate under a synthetic request stream.")
+    p.add_argument("--preset", required=True, choices=PRESET_NAMES, metavar="NAME",
+                   help="DRAM preset: " + ", ".join(PRESET_NAMES))
     p.add_argument("--channels", type=int, help="number of channels (default: the preset's)")
     p.add_argument("--ranks", type=int, help="ranks per channel (default: the preset's)")
     p.add_argument("--mapping", help=f"address mapping, e.g. {', '.join(MAPPINGS)}")
-    p.add_argument("--pattern", required=True, choices=PATTERNS)
+    p.add_argument("--pattern", required=True, choices=PATTERNS, metavar="PATTERN",
+                   help="address stream: seq (sequential), random (uniform) or mix (random "
+                        "reads and writes)")
     p.add_argument("--read-ratio", type=float, help="fraction of reads (default 1, mix 0.75)")
-    p.add_argument("--request-bytes", type=int, default=64)
+    p.add_argument("--request-bytes", type=int, default=64, metavar="B",
+                   help="bytes per request (default: 64)")
     p.add_argument("--outstanding", type=int, help="requests in flight (default: fill the queues)")
     p.add_argument("--requests", type=int, help="number of requests (default: 2 MiB worth)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random addresses (default: 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 

@@ -1,4 +1,4 @@
-"""``python -m accelsim plot DIR``: figures of a sweep or run directory (PNG + SVG).
+"""python -m accelsim plot DIR: figures of a sweep or run directory (PNG + SVG).
 
 Kinds for a sweep directory (``sweep.csv``): ``speedup`` (a metric vs one swept axis, one
 line per value of the other axes), ``heatmap`` (a metric over two swept axes), ``energy``
@@ -16,22 +16,28 @@ from accelsim.errors import ConfigError
 from accelsim.plots import KINDS, plot_dir
 
 EPILOG = """examples:
-  python -m accelsim plot results/buf-sweep                    # every plot that fits
-  python -m accelsim plot results/buf-sweep --kind heatmap --x arch.sram.weight.size_KiB \\
-      --y arch.dram.preset --metric time_ms
-  python -m accelsim plot results/deit --kind roofline -o figs/
+  python -m accelsim plot results/sweep                    # every figure that fits
+  python -m accelsim plot results/sweep --kind heatmap --y arch.dram.preset --metric time_ms
+  python -m accelsim plot results/deit --kind roofline -o figs/ --format svg
 """
 
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m accelsim plot",
-                                description=__doc__.splitlines()[0], epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("directory", type=Path,
+    from workloads.cli_help import HelpFormatter
+
+    p = argparse.ArgumentParser(prog="python -m accelsim plot", epilog=EPILOG,
+                                formatter_class=HelpFormatter,
+                                description="Figures of a sweep or run folder as PNG and SVG. "
+                                "Sweep: speedup (a metric vs one swept axis), heatmap (a metric "
+                                "over two swept axes), energy. Run: breakdown (cycles per layer, "
+                                "or per block / op kind past 24 layers), breakdown_layers (every "
+                                "layer), roofline, energy. Without --kind every figure that "
+                                "fits the folder is drawn.")
+    p.add_argument("directory", type=Path, metavar="DIR",
                    help="a sweep (-o of sweep) or run (-o of run) directory")
-    p.add_argument("--kind", action="append", choices=KINDS, default=None,
-                   help="plot kind (repeatable; default: auto)")
+    p.add_argument("--kind", action="append", choices=KINDS, default=None, metavar="KIND",
+                   help="figure kind (repeatable; default: auto): " + ", ".join(KINDS))
     p.add_argument("-o", "--out", type=Path, default=None,
                    help="output directory (default: DIR/plots)")
     p.add_argument("--x", default=None, metavar="PATH", help="swept axis for the x axis")
@@ -39,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", default=None,
                    help="sweep.csv column to plot (default: speedup_vs_baseline, or time_ms "
                         "without a baseline)")
-    p.add_argument("--format", dest="formats", default="png,svg",
+    p.add_argument("--format", dest="formats", default="png,svg", metavar="FORMATS",
                    help="comma-separated output formats (default: png,svg)")
     return p
 

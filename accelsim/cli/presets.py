@@ -4,17 +4,17 @@ from __future__ import annotations
 
 
 def main(_args) -> int:
-    from rich.console import Console
     from rich.table import Table
 
+    from accelsim.cli.console import make_console
     from accelsim.memory.dram.presets import PRESET_NAMES
     from accelsim.spec.loader import arch_presets
     from workloads import zoo
 
-    console = Console()
+    console = make_console()
     t = Table(title="architecture presets (arch: NAME)")
     for col in ("name", "array", "clock", "weight/input/output/codebook KiB", "DRAM"):
-        t.add_column(col)
+        t.add_column(col, no_wrap=True)
     for name, a in arch_presets().items():
         s = a["sram"]
         t.add_row(name, f"{a['pe_array']['rows']}x{a['pe_array']['cols']} {a['pe_array']['dataflow']}",

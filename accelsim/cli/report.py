@@ -1,4 +1,4 @@
-"""``python -m accelsim report DIR``: one self-contained report.html of a run or sweep folder.
+"""python -m accelsim report DIR: one self-contained report.html of a run or sweep folder.
 
 The page holds the run's (or sweep's) configuration and totals, every figure of
 ``accelsim plot`` inline as SVG, and the per-layer (per-point) table, sortable by clicking a
@@ -18,11 +18,13 @@ EPILOG = """examples:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from workloads.cli_help import HelpFormatter
+
     p = argparse.ArgumentParser(prog="python -m accelsim report",
-                                description=__doc__.splitlines()[0], epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                description=__doc__.replace("``", ""), epilog=EPILOG,
+                                formatter_class=HelpFormatter)
     p.add_argument("directory", type=Path, metavar="DIR",
-                   help="a run folder (-o of `accelsim run`) or a sweep folder (-o of `accelsim sweep`)")
+                   help="a run folder (-o of accelsim run) or a sweep folder (-o of accelsim sweep)")
     p.add_argument("-o", "--out", type=Path, default=None, metavar="FILE",
                    help="the HTML file to write (default: DIR/report.html)")
     return p

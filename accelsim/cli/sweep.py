@@ -1,4 +1,4 @@
-"""``python -m accelsim sweep W.yaml``: run a workload's design-space sweep (see docs/sweep.md).
+"""python -m accelsim sweep W.yaml: run a workload's design-space sweep (docs/sweep.md).
 
 Exit codes: 0 when every point ran (even if some are infeasible or invalid: see the status
 column), 2 for bad input, 130 / 143 when stopped by SIGINT / SIGTERM (finished points are
@@ -13,18 +13,25 @@ import sys
 from pathlib import Path
 
 EPILOG = """examples:
-  python -m accelsim sweep W.yaml -o results/buf --jobs 4
-  python -m accelsim sweep W.yaml -o results/buf --resume            # continue after a stop
-  python -m accelsim sweep W.yaml --axis arch.sram.weight.size_KiB=[32,64,128]
-  python -m accelsim sweep W.yaml --executor dask                     # LocalCluster, 127.0.0.1
-  python -m accelsim sweep W.yaml --executor dask --scheduler tcp://127.0.0.1:8786
+  python -m accelsim sweep workloads/examples/deit_tiny_sweep.yaml -o results/sweep --jobs 2
+  python -m accelsim sweep W.yaml -o results/sweep --resume     # continue after a stop
+  python -m accelsim sweep W.yaml --axis arch.sram.weight.size_KiB=[32,64,128] --executor dask
 """
 
 
+DESCRIPTION = ("Run a workload's design-space sweep: every point of its sweep: (grid) and zip: "
+               "blocks, in parallel, into sweep.csv (one row per point), timings.csv and "
+               "sweep_meta.json; plot it with python -m accelsim plot DIR.\n\n"
+               "Exit codes: 0 when every point ran (even if some are infeasible: see the status "
+               "column), 2 for bad input, 130 / 143 when stopped by SIGINT / SIGTERM (finished "
+               "points are kept; rerun with --resume).")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m accelsim sweep",
-                                description=__doc__.splitlines()[0], epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    from workloads.cli_help import HelpFormatter
+
+    p = argparse.ArgumentParser(prog="python -m accelsim sweep", description=DESCRIPTION,
+                                epilog=EPILOG, formatter_class=HelpFormatter)
     p.add_argument("workload", type=Path, help="workload YAML with a sweep: and/or zip: block")
     p.add_argument("-o", "--out", type=Path, default=None,
                    help="output directory (default: results/<workload name>-sweep)")
