@@ -35,13 +35,6 @@ def test_table10_parsed_values():
     assert len(t) == 18 and sum(len(r) for r in t.values()) == 27 + 12 + 11
 
 
-def test_table10_text_is_verbatim_from_the_seed():
-    seeds = sorted((ROOT.parent / "shared" / "seeds").glob("002_*.txt"))
-    if not seeds:
-        pytest.skip("shared/seeds not beside the checkout")
-    assert cr_tables.TABLE10_TEXT in seeds[0].read_text()
-
-
 def test_parse_rejects_a_row_before_its_header():
     with pytest.raises(ValueError, match="before its header"):
         cr_tables.parse_table10("DeiT-Tiny\t1.0\n")

