@@ -1,4 +1,4 @@
-"""Bit accounting: bits per weight and compression ratio, per layer and per model (DESIGN §6).
+"""Bit accounting: bits per weight and compression ratio, per layer and per model.
 
 Two conventions are reported side by side:
 

@@ -1,7 +1,7 @@
 """Compress one weight matrix with INT8, FP16, VQ or SSVQ and describe it as a trace layer.
 
 VQ clusters the signed d-vectors of ``W[out, in]``; SSVQ stores every weight's sign bit and
-clusters the magnitudes ``|W|`` into a non-negative codebook, ``Ŵ = C[A] ⊙ S`` (DESIGN §6).
+clusters the magnitudes ``|W|`` into a non-negative codebook, ``Ŵ = C[A] ⊙ S``.
 The stored codebook is rounded to its storage dtype (fp16, or int8 with one fp16 scale) and the
 assignments are recomputed against the rounded codebook, so :meth:`CompressedWeight.dequantize`
 equals what a trace reader reconstructs, bit for bit.

@@ -1,4 +1,4 @@
-"""Progressive freezing of oscillating SSVQ signs (DESIGN §6).
+"""Progressive freezing of oscillating SSVQ signs.
 
 After every optimiser step each live sign's flip indicator updates an exponential moving average
 (``f ← (1−m)·f + m·[sign changed]``, ``m`` = 0.01) and so does its "negative" indicator. Every

@@ -1,4 +1,4 @@
-"""Weight matrix ↔ d-dimensional vectors (DESIGN §3): rows of ``W[out, in]`` cut into d-vectors.
+"""Weight matrix ↔ d-dimensional vectors: rows of ``W[out, in]`` cut into d-vectors.
 
 Conv weights ``[K, C/g, R, S]`` are viewed as ``[K, C/g·R·S]`` (torch order). When ``in % d != 0``
 the last vector of every row is zero-padded; :func:`pad_mask` marks the real entries.

@@ -1,4 +1,4 @@
-"""The compressed-weight trace format (DESIGN §3): the one writer, reader and verifier (numpy only).
+"""The compressed-weight trace format: the one writer, reader and verifier (numpy only).
 
 A trace is a directory holding ``manifest.json`` and one ``layers/NNN_<name>.npz`` per layer.
 Stream packing (what :func:`stream_bytes` counts and what the files hold, byte for byte):

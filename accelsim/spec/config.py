@@ -1,4 +1,4 @@
-"""Typed architecture and workload schema (DESIGN §2): units in key names, strict keys.
+"""Typed architecture and workload schema: units in key names, strict keys.
 
 Every model rejects unknown keys; :func:`load_workload` turns any validation failure into one
 :class:`~accelsim.errors.ConfigError` naming the YAML path and a hint.
