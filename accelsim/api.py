@@ -68,17 +68,18 @@ class Result:
         write_outputs(self, directory)
         return directory
 
-    def figures(self, kinds=("breakdown", "roofline", "energy")) -> dict:
+    def figures(self, kinds=None) -> dict:
         """The run's plots as matplotlib Figures keyed by kind, the same figures as
-        ``python -m accelsim plot DIR`` (kinds: ``breakdown``, ``breakdown_layers``,
-        ``roofline``, ``energy``).
+        ``python -m accelsim plot DIR``: ``breakdown``, ``roofline``, ``energy``, and
+        ``breakdown_layers`` for models over 24 layers (or the ``kinds`` asked for).
 
         >>> figs = res.figures()                                 # doctest: +SKIP
         >>> figs["roofline"].savefig("roofline.svg")             # doctest: +SKIP
         """
-        from accelsim.plots import run_figures
+        from accelsim.plots import run_figures, run_kinds
         from accelsim.plots.run_plots import RunData
 
+        kinds = run_kinds(len(self.rows)) if kinds is None else kinds
         return run_figures(RunData(self.summary, self.layers, self.baseline_layers), kinds)
 
 

@@ -29,14 +29,19 @@ def dir_type(directory: Path) -> str:
                       "or `accelsim run`")
 
 
+def run_kinds(n_layers: int) -> list[str]:
+    """The figures of a run of ``n_layers`` layers (``breakdown_layers`` only past 24)."""
+    from accelsim.plots.breakdown import MAX_BARS
+
+    return [k for k in RUN_KINDS if n_layers > MAX_BARS or k != "breakdown_layers"]
+
+
 def auto_kinds(directory: Path) -> list[str]:
     """The kinds that fit a directory."""
     if dir_type(directory) == "run":
-        from accelsim.plots.breakdown import MAX_BARS
         from accelsim.plots.run_plots import load_run
 
-        many = len(load_run(directory).layers) > MAX_BARS
-        return [k for k in RUN_KINDS if many or k != "breakdown_layers"]
+        return run_kinds(len(load_run(directory).layers))
     from accelsim.plots.sweep_plots import load_sweep
 
     data = load_sweep(directory)

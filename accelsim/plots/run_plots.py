@@ -153,7 +153,8 @@ def plot_energy(run: RunData):
     left = [0.0] * len(panels)
     for j, (col, name) in enumerate(ENERGY_PARTS):
         vals = [float(df[col].sum()) / 1e6 if col in df else 0.0 for _, df in panels]
-        ax.barh(range(len(panels)), vals, left=left, color=colors[j], label=name, height=0.6)
+        ax.barh(range(len(panels)), vals, left=left, color=colors[j], label=name, height=0.6,
+                edgecolor=colors[j], linewidth=[0.8 if v > 0 else 0.0 for v in vals])
         left = [a + b for a, b in zip(left, vals, strict=True)]
     for i, total in enumerate(left):
         ax.text(total, i, f" {total:,.1f} µJ", va="center", fontsize=9)
