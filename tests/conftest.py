@@ -13,6 +13,15 @@ def gemm_workload(M=197, K=192, N=768, dram=None, **arch_over):
             "layers": [{"name": "g", "op": "linear", "M": M, "K": K, "N": N}]}
 
 
+FOUR_LAYERS = {"name": "four", "arch": {"preset": "edge-64x64"},
+               "compression": {"scheme": "ssvq", "k": 64, "d": 8}, "baseline": {"scheme": "int8"},
+               "layers": [{"name": "qkv", "M": 197, "K": 192, "N": 576},
+                          {"name": "proj", "M": 197, "K": 192, "N": 192},
+                          {"name": "fc1", "M": 197, "K": 192, "N": 768},
+                          {"name": "fc2", "M": 197, "K": 768, "N": 192}]}
+"""Four DeiT-like layers, SSVQ k=64 d=8 against INT8 on a 64x64 array."""
+
+
 @pytest.fixture
 def tmp_yaml(tmp_path):
     """Write a YAML string to a file and return its path."""

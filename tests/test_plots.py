@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FOUR_LAYERS
 
 import accelsim
 from accelsim.cli import main as cli_main
@@ -45,12 +46,7 @@ def sweep_dir(tmp_path):
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A real run: four layers, SSVQ against the INT8 baseline on a 64x64 array."""
-    wl = {"name": "four", "arch": {"preset": "edge-64x64"},
-          "compression": {"scheme": "ssvq", "k": 64, "d": 8}, "baseline": {"scheme": "int8"},
-          "layers": [{"name": "qkv", "M": 197, "K": 192, "N": 576},
-                     {"name": "proj", "M": 197, "K": 192, "N": 192},
-                     {"name": "fc1", "M": 197, "K": 192, "N": 768},
-                     {"name": "fc2", "M": 197, "K": 768, "N": 192}]}
+    wl = FOUR_LAYERS
     out = tmp_path_factory.mktemp("run") / "run"
     write_outputs(accelsim.simulate(wl), out)
     return out

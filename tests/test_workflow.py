@@ -7,17 +7,11 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from conftest import FOUR_LAYERS as FOUR
 
 import accelsim
 from accelsim.cli import main
 from accelsim.errors import ConfigError
-
-FOUR = {"name": "four", "arch": {"preset": "edge-64x64"},
-        "compression": {"scheme": "ssvq", "k": 64, "d": 8}, "baseline": {"scheme": "int8"},
-        "layers": [{"name": "qkv", "M": 197, "K": 192, "N": 576},
-                   {"name": "proj", "M": 197, "K": 192, "N": 192},
-                   {"name": "fc1", "M": 197, "K": 192, "N": 768},
-                   {"name": "fc2", "M": 197, "K": 768, "N": 192}]}
 
 
 @pytest.fixture(scope="module")

@@ -63,29 +63,35 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _print(console, totals, layers, top: int) -> None:
+def _table(title: str, columns: tuple[str, ...], left: int, rows) -> object:
+    """A rich table; the first ``left`` columns are left-aligned, the numbers right-aligned."""
     from rich.table import Table
 
-    tab = Table(title=f"runs compared with {totals['run'].iloc[0]}")
-    for col in ("run", "scheme", "cycles", "speedup", "stall DRAM", "stall dec", "stall cb",
-                "DRAM MiB", "energy µJ"):
-        tab.add_column(col, justify="left" if col in ("run", "scheme") else "right")
-    for _, r in totals.iterrows():
-        tab.add_row(str(r["run"]), str(r["scheme"]), f"{r['cycles']:,.0f}",
-                    f"{r['speedup_vs_first']:.2f}×", f"{r['stall_dram']:,.0f}",
-                    f"{r['stall_decoder']:,.0f}", f"{r['stall_codebook']:,.0f}",
-                    f"{r['dram_bytes'] / 2**20:,.2f}", f"{r['energy_total_pJ'] / 1e6:,.1f}")
-    console.print(tab)
+    tab = Table(title=title)
+    for i, col in enumerate(columns):
+        tab.add_column(col, justify="left" if i < left else "right")
+    for row in rows:
+        tab.add_row(*row)
+    return tab
+
+
+def _print(console, totals, layers, top: int) -> None:
+    console.print(_table(
+        f"runs compared with {totals['run'].iloc[0]}",
+        ("run", "scheme", "cycles", "speedup", "stall DRAM", "stall dec", "stall cb", "DRAM MiB",
+         "energy µJ"), 2,
+        ([str(r["run"]), str(r["scheme"]), f"{r['cycles']:,.0f}", f"{r['speedup_vs_first']:.2f}×",
+          f"{r['stall_dram']:,.0f}", f"{r['stall_decoder']:,.0f}", f"{r['stall_codebook']:,.0f}",
+          f"{r['dram_bytes'] / 2**20:,.2f}", f"{r['energy_total_pJ'] / 1e6:,.1f}"]
+         for _, r in totals.iterrows())))
     for run in dict.fromkeys(layers["run"]):
         df = layers[layers["run"] == run]
         df = df.reindex(df["delta_cycles"].abs().sort_values(ascending=False).index)[:top]
-        tab = Table(title=f"{run}: the {len(df)} layers whose cycles changed most")
-        for col in ("layer", "op", "cycles ref", "cycles", "Δ cycles", "Δ stall DRAM",
-                    "Δ DRAM KiB", "Δ energy µJ"):
-            tab.add_column(col, justify="left" if col in ("layer", "op") else "right")
-        for _, r in df.iterrows():
-            tab.add_row(str(r["layer"]), str(r["op"]), f"{r['cycles_ref']:,.0f}",
-                        f"{r['cycles']:,.0f}", f"{r['delta_cycles']:+,.0f}",
-                        f"{r['delta_stall_dram']:+,.0f}", f"{r['delta_dram_bytes'] / 1024:+,.1f}",
-                        f"{r['delta_energy_total_pJ'] / 1e6:+,.2f}")
-        console.print(tab)
+        console.print(_table(
+            f"{run}: the {len(df)} layers whose cycles changed most",
+            ("layer", "op", "cycles ref", "cycles", "Δ cycles", "Δ stall DRAM", "Δ DRAM KiB",
+             "Δ energy µJ"), 2,
+            ([str(r["layer"]), str(r["op"]), f"{r['cycles_ref']:,.0f}", f"{r['cycles']:,.0f}",
+              f"{r['delta_cycles']:+,.0f}", f"{r['delta_stall_dram']:+,.0f}",
+              f"{r['delta_dram_bytes'] / 1024:+,.1f}", f"{r['delta_energy_total_pJ'] / 1e6:+,.2f}"]
+             for _, r in df.iterrows())))
