@@ -179,3 +179,20 @@ def test_every_help_has_option_help_and_examples_and_no_markdown(name, parser):
     assert undocumented == []
     examples = text.split("examples:\n", 1)[1].splitlines()
     assert 2 <= len(examples) <= 3 and all(e.startswith("  python -m ") for e in examples)
+
+
+def test_presets_header_is_whole_when_piped(capsys):
+    assert main(["presets"]) == 0  # capsys is not a terminal, like a pipe
+    assert "weight/input/output/codebook KiB" in capsys.readouterr().out
+
+
+def test_grid_records_zip_groups_and_resolves_yaml_paths(tmp_path):
+    from accelsim.sweep.grid import grid_from_mapping
+
+    data = {"name": "g", "arch": "edge-32x32", "layers": [{"name": "a", "M": 8, "K": 8, "N": 8}],
+            "sweep": {"batch": [1, 2], "traces": ["t1", "t2"]},
+            "zip": {"compression.scheme": ["vq", "vq"], "compression.k": [16, 256]}}
+    grid = grid_from_mapping(data, tmp_path, "g.yaml", axes=["seed=[0,1]"])
+    assert grid.groups == [["batch"], ["traces"], ["compression.scheme", "compression.k"], ["seed"]]
+    assert {p.values["traces"] for p in grid.points} == {str(tmp_path / "t1"), str(tmp_path / "t2")}
+    assert len(grid.points) == 2 * 2 * 2 * 2
