@@ -1,0 +1,118 @@
+"""Data movement of the reference model, one cycle at a time.
+
+A read of a tile is issued to the memory model as ``CHUNK_B``-byte requests; each chunk is
+*delivered* on the cycle the memory model says it completes, and a buffer's :class:`Filler`
+then writes delivered bytes into SRAM at the buffer's port width (``width_bits / 8 × banks``
+bytes per cycle), oldest transfer first. A tile's ``stored`` bytes are what the consumers see.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+CHUNK_B = 1024
+"""Granularity of the reference DMA's read requests (16 bursts of 64 B)."""
+
+
+@dataclass
+class Tally:
+    """What the reference counted for one layer (the fields ``report.rows.layer_row`` reads)."""
+
+    start: float = 0.0
+    end: float = 0.0
+    wb_end: float = 0.0
+    compute: float = 0.0
+    stall_dram: float = 0.0
+    stall_decoder: float = 0.0
+    stall_codebook: float = 0.0
+    decoder_busy: float = 0.0
+    decoder_conflicts: float = 0.0
+    codebook_reads: float = 0.0
+    bytes: dict = field(default_factory=dict)
+    mem: dict = field(default_factory=dict)
+
+
+class Port:
+    """The reference's door to the memory model: whole cycles, bytes and counters per layer."""
+
+    def __init__(self, memory, clock_MHz: float, tallies: list[Tally]) -> None:
+        self.memory, self.tallies = memory, tallies
+        self.cycles_per_ns = clock_MHz / 1000.0
+        self.seen = memory.counters()
+
+    def charge(self, layer: int, stream: str, nbytes: int) -> None:
+        by = self.tallies[layer].bytes
+        by[stream] = by.get(stream, 0) + int(nbytes)
+
+    def request(self, cycle: int, layer: int, addr: int, nbytes: int, write: bool) -> int:
+        """Issue one request at ``cycle``; the first whole cycle at which it is complete."""
+        done_ns = self.memory.request(cycle / self.cycles_per_ns, int(addr), int(nbytes), write)
+        now = self.memory.counters()
+        mem = self.tallies[layer].mem
+        for key, val in now.items():
+            mem[key] = mem.get(key, 0.0) + val - self.seen.get(key, 0.0)
+        self.seen = now
+        return max(cycle, math.ceil(done_ns * self.cycles_per_ns - 1e-9))
+
+
+class Transfer:
+    """One tile being read into a buffer: per-chunk due cycles, bytes delivered and stored."""
+
+    __slots__ = ("size", "due", "sizes", "next", "delivered", "stored")
+
+    def __init__(self, size: int) -> None:
+        self.size = int(size)
+        self.due: list[int] = []
+        self.sizes: list[int] = []
+        self.next = 0
+        self.delivered = 0
+        self.stored = self.size if self.size <= 0 else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.stored >= self.size
+
+
+def issue(port: Port, cycle: int, layer: int, reads) -> None:
+    """Issue the chunks of several transfers interleaved (by their share done), one bus order.
+
+    ``reads`` holds ``(transfer, addr)`` pairs; chunk ``c`` of a transfer covers bytes
+    ``[c·CHUNK_B, (c+1)·CHUNK_B)`` from its address.
+    """
+    order = []
+    for n, (tr, addr) in enumerate(reads):
+        for off in range(0, tr.size, CHUNK_B):
+            size = min(CHUNK_B, tr.size - off)
+            order.append(((off + size) / tr.size, n, tr, addr + off, size))
+    order.sort(key=lambda c: (c[0], c[1]))
+    for _, _, tr, addr, size in order:
+        tr.due.append(port.request(cycle, layer, addr, size, False))
+        tr.sizes.append(size)
+
+
+class Filler:
+    """An SRAM buffer's write port: each cycle moves up to ``port_B`` delivered bytes in."""
+
+    def __init__(self, width_bits: int, banks: int) -> None:
+        self.port_B = width_bits // 8 * banks
+        self.pending: deque[Transfer] = deque()
+
+    def add(self, tr: Transfer) -> None:
+        if tr.size > 0:
+            self.pending.append(tr)
+
+    def step(self, cycle: int) -> None:
+        budget = self.port_B
+        for tr in self.pending:
+            while tr.next < len(tr.due) and tr.due[tr.next] <= cycle:
+                tr.delivered += tr.sizes[tr.next]
+                tr.next += 1
+            move = min(budget, tr.delivered - tr.stored)
+            tr.stored += move
+            budget -= move
+            if budget == 0:
+                break
+        while self.pending and self.pending[0].complete:
+            self.pending.popleft()
