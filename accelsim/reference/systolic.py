@@ -55,14 +55,11 @@ def step_ticks(dataflow: str, rows: int, cols: int, gs: int, ms: int, ks: int, n
 
 def _fold(dataflow: str, rows: int, cols: int, t_len: int, w, i):
     """The ticks of one fold: preload (ws/is), skewed injection, drain."""
-    if dataflow == "os":
-        streamed = (w, i)
-    else:
-        stationary, streamed = (w, None) if dataflow == "ws" else (None, i)
+    streamed = {"os": (w, i), "ws": (None, i), "is": (w, None)}[dataflow]
+    if dataflow != "os":
         for p in range(rows):  # shift the stationary block down, one array row per tick
-            need = _part(stationary, (p + 1) / rows)
-            yield (need, 0.0) if dataflow == "ws" else (0.0, need)
-        streamed = (None, i) if dataflow == "ws" else (w, None)
+            frac = (p + 1) / rows
+            yield (_part(w, frac), 0.0) if dataflow == "ws" else (0.0, _part(i, frac))
     depth = rows + cols - 1  # ticks from entering row 0 / column 0 to leaving the far corner
     in_flight: deque[int] = deque()
     tick = injected = 0

@@ -1,6 +1,6 @@
 """Data movement of the reference model, one cycle at a time.
 
-A read of a tile is issued to the memory model as ``CHUNK_B``-byte requests; each chunk is
+A read of a tile is issued to the memory model burst by burst (``BURST_B``); each burst is
 *delivered* on the cycle the memory model says it completes, and a buffer's :class:`Filler`
 then writes delivered bytes into SRAM at the buffer's port width (``width_bits / 8 × banks``
 bytes per cycle), oldest transfer first. A tile's ``stored`` bytes are what the consumers see.
@@ -12,8 +12,12 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-CHUNK_B = 1024
-"""Granularity of the reference DMA's read requests (16 bursts of 64 B)."""
+BURST_B = 64
+"""Size of the reference DMA's read requests: one DRAM burst, so that each burst is delivered on
+the cycle the memory model completes it."""
+RUN_B = 2048
+"""Transfers issued together interleave in runs of this many bytes (one LPDDR4/5 x16 DRAM row),
+so that interleaving does not thrash DRAM rows."""
 
 
 @dataclass
@@ -76,20 +80,21 @@ class Transfer:
 
 
 def issue(port: Port, cycle: int, layer: int, reads) -> None:
-    """Issue the chunks of several transfers interleaved (by their share done), one bus order.
+    """Issue the bursts of several transfers, interleaved in runs of ``RUN_B`` bytes: the next run
+    is always that of the transfer with the smallest share issued so far (a fair-share arbiter).
 
-    ``reads`` holds ``(transfer, addr)`` pairs; chunk ``c`` of a transfer covers bytes
-    ``[c·CHUNK_B, (c+1)·CHUNK_B)`` from its address.
+    ``reads`` holds ``(transfer, addr)`` pairs; a transfer's bytes are read from ``addr`` on.
     """
-    order = []
+    runs = []
     for n, (tr, addr) in enumerate(reads):
-        for off in range(0, tr.size, CHUNK_B):
-            size = min(CHUNK_B, tr.size - off)
-            order.append(((off + size) / tr.size, n, tr, addr + off, size))
-    order.sort(key=lambda c: (c[0], c[1]))
-    for _, _, tr, addr, size in order:
-        tr.due.append(port.request(cycle, layer, addr, size, False))
-        tr.sizes.append(size)
+        runs += [(off / tr.size, n, tr, addr + off, min(RUN_B, tr.size - off))
+                 for off in range(0, tr.size, RUN_B)]
+    runs.sort(key=lambda r: (r[0], r[1]))
+    for _, _, tr, addr, size in runs:
+        for off in range(0, size, BURST_B):
+            part = min(BURST_B, size - off)
+            tr.due.append(port.request(cycle, layer, addr + off, part, False))
+            tr.sizes.append(part)
 
 
 class Filler:
