@@ -38,9 +38,11 @@ class DecoderUnit:
             st.decoder_busy += cycles
             st.decoder_conflicts += conflicts
             st.codebook_reads += lookups * decode.entry_bytes * decode.passes
-            per_fold = cycles / nfolds
+            # every pass but the last only scans: weights come out during the last pass
+            per_fold = cycles / decode.passes / nfolds
+            before_last = cycles - cycles / decode.passes
             done = max(env.now + cycles, raw_done + per_fold)
-            self.decoded.fill((env.now + per_fold, raw_first, raw_done, done, cb_ready))
+            self.decoded.fill((env.now + before_last + per_fold, raw_first, raw_done, done, cb_ready))
             yield from wait_until(env, done)
             left[li] -= 1
             if left[li] == 0:

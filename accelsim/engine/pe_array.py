@@ -10,11 +10,38 @@ from __future__ import annotations
 from accelsim.engine.stats import wait_until
 
 
+def fold_tails(pe, fold: float) -> tuple[float, float]:
+    """Cycles of the last fold still to run after its last weight / input data arrived.
+
+    A stationary operand (ws weights, is inputs) is consumed by the fold's preload (its last row
+    in tick ``R``); a streamed one by its last injection, ``R + C − 1`` ticks before the drain
+    ends (``os`` streams both).
+    """
+    if fold <= 0:
+        return 0.0, 0.0
+    stream = min(fold, pe.rows + pe.cols - 1.0)
+    preload = fold - pe.rows + 1.0
+    if pe.dataflow == "ws":
+        return preload, stream
+    if pe.dataflow == "is":
+        return stream, preload
+    return stream, stream
+
+
+def lead_share(pe, fold: float) -> float:
+    """Share of a fold's operand data its first tick needs: one preload row (ws, is) or one
+    injected vector of the ``T`` it streams (os)."""
+    if pe.dataflow == "os":
+        return 1.0 / max(1.0, fold - pe.rows - pe.cols + 2.0)
+    return 1.0 / pe.rows
+
+
 class PeArrayUnit:
     """One process walking every layer's steps in order."""
 
-    def __init__(self, env, port, plans, stats, buffers) -> None:
+    def __init__(self, env, port, plans, stats, buffers, pe) -> None:
         self.env, self.port, self.plans, self.stats = env, port, plans, stats
+        self.pe = pe
         self.weight_buf, self.input_buf, self.output_buf, self.decoded = buffers
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = 0.0
@@ -86,8 +113,8 @@ class PeArrayUnit:
 
     def _compute(self, compute: float, nfolds: float, st):
         env = self.env
-        last_fold = compute / nfolds
-        finish = max(env.now + compute, self.w_done + last_fold, self.i_done + last_fold)
+        tail_w, tail_i = fold_tails(self.pe, compute / nfolds)
+        finish = max(env.now + compute, self.w_done + tail_w, self.i_done + tail_i)
         late_dec = max(0.0, self.w_done - max(self.w_raw, self.i_done))
         extra = finish - env.now - compute
         st.stall_decoder += min(extra, late_dec)
