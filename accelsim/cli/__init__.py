@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--out", type=Path, default=None,
                      help="output directory (default: results/<workload name>)")
     run.add_argument("--quiet", action="store_true", help="no table, only the output paths")
+    run.add_argument("--reference", action="store_true",
+                     help="run the cycle-stepped reference model instead of the event engine "
+                          "(small workloads only)")
     with_overrides(sub.add_parser("validate", help="check a workload's config; simulate nothing"))
     sub.add_parser("presets", help="list architecture, DRAM and model presets")
     sub.add_parser("dram-bench", help="microbenchmark the DRAM model (see dram-bench --help)",

@@ -56,8 +56,9 @@ class DmaUnit:
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
                 nbytes += i_bytes
             end = max(d for d in (w_done, i_done if new_i else None) if d is not None)
-            first = self.first_fold(issued, end, nbytes, nfolds, lead_share(self.pe, compute / nfolds))
+            lead = lead_share(self.pe, compute / nfolds)
+            first = self.first_fold(issued, end, nbytes, nfolds, lead)
             if new_w:
-                self.weight_buf.fill((li, tile, nfolds, first, w_done))
+                self.weight_buf.fill((li, tile, nfolds, first, w_done, lead))
             if new_i:
                 self.input_buf.fill((first, i_done))
