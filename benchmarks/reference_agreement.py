@@ -120,8 +120,11 @@ def run_case(case: dict, scratch: Path) -> dict | None:
             raise
         return {"engine_deadlock": True}
     ref = run_reference(cfg, layers, cfg.compression, trace).rows[0]
+    from accelsim.report.columns import STREAM_COLUMNS
+
     out = {"ratio": eng["cycles_total"] / ref["cycles_total"],
-           "engine_cycles": eng["cycles_total"], "reference_cycles": ref["cycles_total"]}
+           "engine_cycles": eng["cycles_total"], "reference_cycles": ref["cycles_total"],
+           "same_bytes": all(eng[c] == ref[c] for c in STREAM_COLUMNS)}
     for c in COMPONENTS:
         out[f"d_{c}"] = eng[c] / eng["cycles_total"] - ref[c] / ref["cycles_total"]
         out[f"engine_{c}"], out[f"reference_{c}"] = eng[c], ref[c]
@@ -175,11 +178,14 @@ def main() -> int:
     for name, s in summary(results).items():
         label = "engine/reference - 1" if name == "cycles" else f"share of {name}"
         print(f"{label:<24}{s['median']:>10.3%}{s['p99']:>10.3%}{s['worst']:>10.3%}")
+    print(f"DRAM bytes per stream identical in {sum(r['same_bytes'] for r in results)} of "
+          f"{len(results)} cases")
     print("\nworst cases (engine / reference):")
     for case, res in sorted(got, key=lambda cr: -abs(cr[1]["ratio"] - 1))[:args.worst]:
         keys = ("M", "K", "N", "rows", "cols", "dataflow", "scheme", "dram", "tight", "codebook_KiB")
         desc = " ".join(f"{k}={case[k]}" for k in keys if k in case)
-        dbuf = "".join("D" if case["sram"][b]["double_buffer"] else "s" for b in ("weight", "input", "output"))
+        dbuf = "".join("D" if case["sram"][b]["double_buffer"] else "s"
+                       for b in ("weight", "input", "output"))
         print(f"  {res['ratio']:.4f} #{case['index']} {desc} buf={dbuf} "
               f"eng={res['engine_cycles']:.0f} ref={res['reference_cycles']:.0f}")
     if args.csv:

@@ -107,3 +107,17 @@ def _agreement():
     finally:
         sys.path.pop(0)
     return reference_agreement
+
+
+@pytest.mark.slow
+def test_engine_agrees_with_the_reference_on_random_cases(tmp_path):
+    """30 cases of benchmarks/reference_agreement.py (seed 1): the same bytes, and cycles within
+    the bounds measured when the reference landed (docs/reference.md; the issue's goal of
+    0.5 % / 2 % / 5 % is not reached yet: the known differences are listed there)."""
+    agreement = _agreement()
+    got, _ = agreement.cases(30, 1, tmp_path)
+    results = [r for _, r in got]
+    assert all(r["same_bytes"] for r in results)
+    cycles = agreement.summary(results)["cycles"]
+    assert cycles["median"] <= 0.015
+    assert cycles["worst"] <= 0.15

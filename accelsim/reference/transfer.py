@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
 
 BURST_B = 64
 """Size of the reference DMA's read requests: one DRAM burst, so that each burst is delivered on
@@ -20,22 +19,20 @@ RUN_B = 2048
 so that interleaving does not thrash DRAM rows."""
 
 
-@dataclass
-class Tally:
-    """What the reference counted for one layer (the fields ``report.rows.layer_row`` reads)."""
+COUNTED = ("start", "end", "wb_end", "compute", "stall_dram", "stall_decoder", "stall_codebook",
+           "decoder_busy", "decoder_conflicts", "codebook_reads")
+"""What the reference counts per layer: the fields ``report.rows.layer_row`` reads."""
 
-    start: float = 0.0
-    end: float = 0.0
-    wb_end: float = 0.0
-    compute: float = 0.0
-    stall_dram: float = 0.0
-    stall_decoder: float = 0.0
-    stall_codebook: float = 0.0
-    decoder_busy: float = 0.0
-    decoder_conflicts: float = 0.0
-    codebook_reads: float = 0.0
-    bytes: dict = field(default_factory=dict)
-    mem: dict = field(default_factory=dict)
+
+class Tally:
+    """One layer's counts (:data:`COUNTED`, cycles), DRAM ``bytes`` per stream and memory
+    counter differences ``mem``."""
+
+    def __init__(self) -> None:
+        for name in COUNTED:
+            setattr(self, name, 0.0)
+        self.bytes: dict[str, int] = {}
+        self.mem: dict[str, float] = {}
 
 
 class Port:
