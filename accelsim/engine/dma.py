@@ -7,9 +7,9 @@ from accelsim.engine.pe_array import lead_share
 
 class DmaUnit:
     """Requests go out in step order; the weight and input tiles of one step are interleaved on
-    the bus, so the step can start once the first fold of both is on chip. Weights never wait
+    the bus, so the step can start once the first row of both is on chip. Weights never wait
     for data; a layer's first input waits for the previous layer's last write-back. Requests
-    stay outstanding: consumers wait for the first fold, not the DMA."""
+    stay outstanding: consumers wait for the first row, not the DMA."""
 
     def __init__(self, env, port, plans, weight_buf, input_buf, events, pe) -> None:
         self.env, self.port, self.plans, self.pe = env, port, plans, pe

@@ -27,7 +27,8 @@ class Schedule:
     compute: np.ndarray
     folds: np.ndarray
     """Array folds per step: operands stream in fold by fold, so a step may start once its
-    first fold's data is on chip and ends no earlier than its last data + one fold."""
+    first fold's first row is on chip and ends no earlier than its last data + the folds (or
+    the fold's drain) still to run after it (``engine/pe_array.fold_tails``)."""
     new_w: np.ndarray
     w_tile: np.ndarray
     """Unique weight-tile id per step (for stream byte lookups and decoder work)."""
