@@ -43,6 +43,11 @@ def _rules(area: str) -> list[tuple[tuple[str, ...], str]]:
         rules.append((("accelsim.engine",), "memory, plan, report, spec never import engine"))
     if area in ("memory", "plan", "spec", "engine"):
         rules.append((("accelsim.report",), "report comes after the engine"))
+    if area == "reference":
+        rules.append((("accelsim.engine", "accelsim.flow", "accelsim.api", "accelsim.sweep"),
+                      "the reference model shares no timing code with the engine"))
+    if area not in ("cli", "reference", "__init__", "__main__"):
+        rules.append((("accelsim.reference",), "only the CLI runs the reference model"))
     return rules
 
 

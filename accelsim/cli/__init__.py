@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--out", type=Path, default=None, metavar="DIR",
                      help="output directory (default: results/<workload name>)")
     run.add_argument("--quiet", action="store_true", help="no table, only the output paths")
+    run.add_argument("--reference", action="store_true",
+                     help="run the cycle-stepped reference model instead of the event engine "
+                          "(small workloads only)")
     run.add_argument("--json", action="store_true",
                      help="print summary.json to stdout (for scripts; messages go to stderr)")
     with_overrides(command("validate", "check a workload's config; simulate nothing",

@@ -16,8 +16,13 @@ def main(args) -> int:
     console = Console(stderr=as_json)  # with --json, stdout carries the summary alone
     if not console.is_terminal:
         console = Console(width=160, stderr=as_json)
-    with _layer_progress(console) as progress:
-        result = accelsim.simulate(args.workload, args.overrides, progress)
+    if getattr(args, "reference", False):
+        from accelsim.reference import simulate as reference
+
+        result = reference(accelsim.load(args.workload, args.overrides), str(args.workload))
+    else:
+        with _layer_progress(console) as progress:
+            result = accelsim.simulate(args.workload, args.overrides, progress)
     out = args.out or Path("results") / result.summary["workload"]
     write_outputs(result, out)
     if as_json:

@@ -3,8 +3,8 @@
 A layer's codebook is loaded as early as the buffer allows: the next layer's codebook is
 prefetched while the current layer decodes when both fit (after the current layer's weight
 requests, which have priority on the bus), otherwise it waits until the current layer's last
-tile is decoded. A codebook larger than the buffer (``passes > 1``) is streamed through it again
-for every weight tile (:meth:`CodebookDma.load_slices`).
+tile is decoded. A codebook larger than the buffer (``passes > 1``) is read into it again, slice
+by slice, for every weight tile (:meth:`CodebookDma.load_slices`).
 """
 
 from __future__ import annotations
@@ -42,9 +42,15 @@ class CodebookDma:
             resident_since = li
 
     def load_slices(self, li: int):
-        """Multi-pass layers: stream every codebook slice in again for one tile (blocking)."""
+        """Multi-pass layers: read every codebook slice in again for one tile (blocking).
+
+        The buffer holds one slice, so each slice is its own request, issued when the one
+        before it is in (its pass has to finish with the buffer first: the decode cycles of the
+        passes are charged by the decoder)."""
         env, plan = self.env, self.plans[li]
-        # the slices stream through the buffer back to back: one request for the whole codebook
-        done = self.port.access(env.now, li, "codebook", plan.place.codebook_addr,
-                                plan.codebook_bytes, False)
-        yield env.timeout(max(0.0, done - env.now))
+        size, passes = plan.codebook_bytes, plan.decode.passes
+        per = -(-size // passes)
+        for off in range(0, size, per):
+            done = self.port.access(env.now, li, "codebook", plan.place.codebook_addr + off,
+                                    min(per, size - off), False)
+            yield env.timeout(max(0.0, done - env.now))

@@ -22,7 +22,7 @@ class DecoderUnit:
         env, ev = self.env, self.events
         left = [int(np.count_nonzero(p.schedule.new_w)) for p in self.plans]
         while True:
-            li, tile, nfolds, raw_first, raw_done = yield from self.weight_buf.take()
+            li, tile, nfolds, raw_first, raw_done, lead = yield from self.weight_buf.take()
             decode = self.plans[li].decode
             if decode is None:
                 self.decoded.fill((raw_first, raw_first, raw_done, raw_done, raw_first))
@@ -38,9 +38,13 @@ class DecoderUnit:
             st.decoder_busy += cycles
             st.decoder_conflicts += conflicts
             st.codebook_reads += lookups * decode.entry_bytes * decode.passes
-            per_fold = cycles / nfolds
+            # every pass but the last only scans: weights come out during the last pass, and
+            # the array's first tick needs ``lead`` of the first fold's weights
+            per_fold = cycles / decode.passes / nfolds
+            before_last = cycles - cycles / decode.passes
             done = max(env.now + cycles, raw_done + per_fold)
-            self.decoded.fill((env.now + per_fold, raw_first, raw_done, done, cb_ready))
+            first = env.now + before_last + per_fold * lead
+            self.decoded.fill((first, raw_first, raw_done, done, cb_ready))
             yield from wait_until(env, done)
             left[li] -= 1
             if left[li] == 0:

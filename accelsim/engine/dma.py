@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from accelsim.engine.pe_array import lead_share
+
 
 class DmaUnit:
     """Requests go out in step order; the weight and input tiles of one step are interleaved on
-    the bus, so the step can start once the first fold of both is on chip. Weights never wait
+    the bus, so the step can start once the first row of both is on chip. Weights never wait
     for data; a layer's first input waits for the previous layer's last write-back. Requests
-    stay outstanding: consumers wait for the first fold, not the DMA."""
+    stay outstanding: consumers wait for the first row, not the DMA."""
 
-    def __init__(self, env, port, plans, weight_buf, input_buf, events) -> None:
-        self.env, self.port, self.plans = env, port, plans
+    def __init__(self, env, port, plans, weight_buf, input_buf, events, pe) -> None:
+        self.env, self.port, self.plans, self.pe = env, port, plans, pe
         self.weight_buf, self.input_buf, self.events = weight_buf, input_buf, events
 
-    def first_fold(self, issued: float, done: float, nbytes: float, nfolds: float) -> float:
-        """When the first fold's share of a streamed transfer is on chip."""
+    def first_fold(self, issued: float, done: float, nbytes: float, nfolds: float,
+                   lead: float = 1.0) -> float:
+        """When the share of a streamed transfer that the first fold's first tick needs
+        (``lead`` of one fold) is on chip."""
         xfer = nbytes / self.port.peak_bytes_per_cycle
-        return max(issued, done - xfer * (1.0 - 1.0 / nfolds))
+        return max(issued, done - xfer * (1.0 - lead / nfolds))
 
     def run(self):
         for li, plan in enumerate(self.plans):
@@ -30,8 +34,8 @@ class DmaUnit:
         tile_addr = place.w_tile_addr.tolist()
         first_input = True
         cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.w_tile.tolist(),
-                sch.i_bytes.tolist(), sch.folds.tolist(), place.i_addr.tolist())
-        for new_w, new_i, tile, i_bytes, nfolds, i_addr in zip(*cols, strict=True):
+                sch.i_bytes.tolist(), sch.folds.tolist(), place.i_addr.tolist(), sch.compute.tolist())
+        for new_w, new_i, tile, i_bytes, nfolds, i_addr, compute in zip(*cols, strict=True):
             if not (new_w or new_i):
                 continue
             issued, nbytes, w_done = env.now, 0, None
@@ -52,8 +56,9 @@ class DmaUnit:
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
                 nbytes += i_bytes
             end = max(d for d in (w_done, i_done if new_i else None) if d is not None)
-            first = self.first_fold(issued, end, nbytes, nfolds)
+            lead = lead_share(self.pe, compute / nfolds)
+            first = self.first_fold(issued, end, nbytes, nfolds, lead)
             if new_w:
-                self.weight_buf.fill((li, tile, nfolds, first, w_done))
+                self.weight_buf.fill((li, tile, nfolds, first, w_done, lead))
             if new_i:
                 self.input_buf.fill((first, i_done))

@@ -44,9 +44,10 @@ class Engine:
             codebook = CodebookDma(env, port, plans, arch.sram.codebook.size_KiB * 1024, ev)
             self.units.append(codebook)
         self.units += [
-            DmaUnit(env, port, plans, weight_buf, input_buf, ev),
+            DmaUnit(env, port, plans, weight_buf, input_buf, ev, arch.pe_array),
             DecoderUnit(env, plans, self.stats, weight_buf, decoded, codebook, ev),
-            PeArrayUnit(env, port, plans, self.stats, (weight_buf, input_buf, output_buf, decoded)),
+            PeArrayUnit(env, port, plans, self.stats, (weight_buf, input_buf, output_buf, decoded),
+                        arch.pe_array),
             WriteBackUnit(env, port, plans, self.stats, output_buf, ev),
         ]
 

@@ -10,11 +10,42 @@ from __future__ import annotations
 from accelsim.engine.stats import wait_until
 
 
+def fold_tails(pe, fold: float, grid=None) -> tuple[float, float]:
+    """Cycles of a step still to run after its last weight / input data arrived.
+
+    Folds walk row blocks outermost. A stationary operand (ws weights, is inputs) is consumed by
+    the last fold's preload (its last row in tick ``R``). A streamed operand is consumed by its
+    last injection, ``R + C − 1`` ticks before its fold's drain ends, in the first fold that
+    uses its last slice: slices indexed by row block (ws/os inputs, is weights) are reused by
+    the ``col_folds − 1`` folds after it; os weights (by column block) by every later row pass.
+    """
+    if fold <= 0:
+        return 0.0, 0.0
+    row_folds, col_folds = (1, 1) if grid is None else grid
+    stream = min(fold, pe.rows + pe.cols - 1.0)
+    preload = fold - pe.rows + 1.0
+    by_row = stream + (col_folds - 1) * fold
+    if pe.dataflow == "ws":
+        return preload, by_row
+    if pe.dataflow == "is":
+        return by_row, preload
+    return stream + (row_folds - 1) * col_folds * fold, by_row
+
+
+def lead_share(pe, fold: float) -> float:
+    """Share of a fold's operand data its first tick needs: one preload row (ws, is) or one
+    injected vector of the ``T`` it streams (os)."""
+    if pe.dataflow == "os":
+        return 1.0 / max(1.0, fold - pe.rows - pe.cols + 2.0)
+    return 1.0 / pe.rows
+
+
 class PeArrayUnit:
     """One process walking every layer's steps in order."""
 
-    def __init__(self, env, port, plans, stats, buffers) -> None:
+    def __init__(self, env, port, plans, stats, buffers, pe) -> None:
         self.env, self.port, self.plans, self.stats = env, port, plans, stats
+        self.pe = pe
         self.weight_buf, self.input_buf, self.output_buf, self.decoded = buffers
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = 0.0
@@ -28,19 +59,20 @@ class PeArrayUnit:
         st.start = env.now
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = 0.0
+        grid = (sch.fold_grid.tolist() if sch.fold_grid is not None else [None] * sch.steps)
         cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.out_start.tolist(),
                 sch.psum_read.tolist(), sch.compute.tolist(), sch.folds.tolist(),
-                sch.out_end.tolist(), sch.o_bytes.tolist(), sch.o_final.tolist())
+                sch.out_end.tolist(), sch.o_bytes.tolist(), sch.o_final.tolist(), grid)
         last_step = sch.steps - 1
         for j, (new_w, new_i, out_start, psum, compute, nfolds, out_end, o_bytes,
-                o_final) in enumerate(zip(*cols, strict=True)):
+                o_final, fold_grid) in enumerate(zip(*cols, strict=True)):
             if new_w:
                 yield from self._take_weights(st)
             if new_i:
                 yield from self._take_input(st)
             if out_start:
                 yield from self._open_output(li, plan, psum, st)
-            yield from self._compute(compute, nfolds, st)
+            yield from self._compute(compute, nfolds, fold_grid, st)
             if out_end:
                 self.output_buf.fill((li, j, o_bytes, o_final, j == last_step))
         if self.holding_w:
@@ -84,10 +116,10 @@ class PeArrayUnit:
             yield from wait_until(env, done)
         st.stall_dram += env.now - t0
 
-    def _compute(self, compute: float, nfolds: float, st):
+    def _compute(self, compute: float, nfolds: float, grid, st):
         env = self.env
-        last_fold = compute / nfolds
-        finish = max(env.now + compute, self.w_done + last_fold, self.i_done + last_fold)
+        tail_w, tail_i = fold_tails(self.pe, compute / nfolds, grid)
+        finish = max(env.now + compute, self.w_done + tail_w, self.i_done + tail_i)
         late_dec = max(0.0, self.w_done - max(self.w_raw, self.i_done))
         extra = finish - env.now - compute
         st.stall_decoder += min(extra, late_dec)

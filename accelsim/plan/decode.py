@@ -8,7 +8,8 @@ wider than a bank). Conflicts are counted from the real index stream (a trace) o
 synthetic uniform indices, from a fixed seeded sample of ``SAMPLE_GROUPS`` groups scaled to the
 tile. Signs are applied by flipping the magnitude's sign bit (an XOR, no extra cycle);
 the sign bits themselves come from DRAM with the indices. ``pipeline_depth`` cycles are added once
-per tile. Decoding streams: a tile's first fold is ready after its first fold's share of the work.
+per tile. Decoding streams: the array can start once the first row of the first fold's weights
+is decoded (in the last pass when the codebook needs several).
 
 **Codebook buffer** (its DMA is :mod:`accelsim.engine.codebook`). A codebook larger than the
 buffer is processed in ``passes = ceil(codebook / buffer)`` slices: for every weight tile each

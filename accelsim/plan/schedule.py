@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.plan.mapping import PSUM_BYTES, Mapping
-from accelsim.plan.pe_array import compute_cycles, folds
+from accelsim.plan.pe_array import compute_cycles, folds, spatial_temporal
 
 
 @dataclass
@@ -27,7 +27,8 @@ class Schedule:
     compute: np.ndarray
     folds: np.ndarray
     """Array folds per step: operands stream in fold by fold, so a step may start once its
-    first fold's data is on chip and ends no earlier than its last data + one fold."""
+    first fold's first row is on chip and ends no earlier than its last data + the folds (or
+    the fold's drain) still to run after it (``engine/pe_array.fold_tails``)."""
     new_w: np.ndarray
     w_tile: np.ndarray
     """Unique weight-tile id per step (for stream byte lookups and decoder work)."""
@@ -42,6 +43,10 @@ class Schedule:
     out_end: np.ndarray
     o_bytes: np.ndarray
     o_final: np.ndarray
+    fold_grid: np.ndarray | None = None
+    """Per step, (row folds, column folds) of one group (shape ``(steps, 2)``): folds walk the
+    row blocks outermost, so an operand indexed by row block alone is reused across the column
+    folds. None for steps without MACs."""
 
     @property
     def steps(self) -> int:
@@ -79,6 +84,8 @@ def build_schedule(layer, mp: Mapping, dataflow: str, rows: int, cols: int,
                   (("m", mp.Mt), ("k", mp.Kt), ("n", mp.Nt)))
     compute = gs * compute_cycles(dataflow, rows, cols, ms, ks, ns)
     nfolds = gs * folds(dataflow, rows, cols, ms, ks, ns)
+    sr, sc, _ = spatial_temporal(dataflow, ms, ks, ns)
+    fold_grid = np.stack([-(-sr // rows), -(-sc // cols)], axis=1)
 
     def changes(key: np.ndarray) -> np.ndarray:
         return np.concatenate(([True], key[1:] != key[:-1]))
@@ -112,5 +119,5 @@ def build_schedule(layer, mp: Mapping, dataflow: str, rows: int, cols: int,
         w_tile=w_key, w_elems=w_elems,
         w_bytes=w_bytes, new_i=new_i, i_bytes=i_bytes, out_start=out_start,
         psum_read=np.where(psum_read, o_elems * PSUM_BYTES, 0), out_end=out_end,
-        o_bytes=o_bytes, o_final=o_final,
+        o_bytes=o_bytes, o_final=o_final, fold_grid=fold_grid,
     )

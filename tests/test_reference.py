@@ -1,0 +1,123 @@
+"""The cycle-stepped reference model (accelsim/reference/): its pieces worked by hand, the CLI,
+and its agreement with the event engine on random small cases."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import accelsim
+from accelsim.cli import main
+from accelsim.reference import MAX_COMPUTE_CYCLES
+from accelsim.reference.run import simulate
+from accelsim.reference.systolic import step_ticks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(("dataflow", "expect"), [
+    # R = C = 4, M=10 K=9 N=7. ws: ceil(9/4)·ceil(7/4) = 6 folds of 2·4+4+10−2 = 20 → 120;
+    # os: ceil(10/4)·ceil(7/4) = 6 folds of 4+4+9−2 = 15 → 90; is: 3·3 = 9 folds of 8+4+7−2 = 17
+    ("ws", 120), ("os", 90), ("is", 153)])
+def test_stepped_folds_take_scalesim_cycles(dataflow, expect):
+    assert sum(1 for _ in step_ticks(dataflow, 4, 4, 1, 10, 9, 7)) == expect
+    assert sum(1 for _ in step_ticks(dataflow, 4, 4, 2, 10, 9, 7)) == 2 * expect  # two groups
+
+
+def test_ws_preloads_weights_row_by_row_then_streams_inputs():
+    # ws, R=C=4, M=10 K=8 N=4: 2 row folds × 1 column fold; fold 0 uses the first half of the
+    # weights (4 rows: 1/8 of the tile per tick) and the first K-slice of the inputs
+    ticks = list(step_ticks("ws", 4, 4, 1, 10, 8, 4))
+    assert ticks[:4] == [(0.125, 0.0), (0.25, 0.0), (0.375, 0.0), (0.5, 0.0)]
+    assert ticks[4] == (0.0, 0.05)  # first input row: 1/10 of the first of two K-slices
+    assert ticks[13] == (0.0, 0.5)  # the tenth (last) input row of fold 0
+    assert ticks[14:20] == [(0.0, 0.0)] * 6  # skew + drain: R + C − 2 = 6 ticks
+    assert ticks[20] == (0.625, 0.0)  # fold 1 preloads the second half of the weights
+    assert len(ticks) == 2 * (8 + 4 + 10 - 2)
+
+
+def _vq_workload(tmp_path, indices, lookups, banks):
+    from workloads.trace import write_trace
+
+    # one 16×32 linear, d=8: 16 rows × 4 vectors = 64 indices, one tile (loose buffers)
+    k, d = 16, 8
+    layer = {"name": "g", "op": "linear", "weight_shape": (16, 32), "k": k, "d": d,
+             "codebook": np.full((k, d), 0.5, np.float16), "indices": np.asarray(indices)}
+    trace = write_trace(tmp_path / "trace", "t", "vq", [layer], creator="test")
+    return {"name": "vq", "baseline": None, "traces": str(trace),
+            "compression": {"scheme": "vq", "k": k, "d": d},
+            "arch": {"preset": "edge-32x32", "dram": {"preset": "ideal"},
+                     "decoder": {"lookups_per_cycle": lookups},
+                     "sram": {"codebook": {"size_KiB": 16, "banks": banks, "width_bits": 128}}},
+            "layers": [{"name": "g", "op": "linear", "M": 8, "K": 32, "N": 16}]}
+
+
+def test_decoder_serialises_same_bank_lookups_of_the_real_index_stream(tmp_path):
+    # all 64 indices are codeword 0 (bank 0): each group of 4 lookups takes 4 cycles
+    # (a 16-byte fp16 codeword is one 128-bit read) → busy 64, conflicts 64 − 16 groups = 48
+    row = simulate(accelsim.load(_vq_workload(tmp_path, [0] * 64, 4, 4))).rows[0]
+    assert (row["decoder_busy"], row["decoder_conflicts"]) == (64, 48)
+    # indices 0,1,2,3,0,1,2,3,…: every group hits 4 different banks → 16 cycles, no conflict
+    row = simulate(accelsim.load(_vq_workload(tmp_path, [0, 1, 2, 3] * 16, 4, 4))).rows[0]
+    assert (row["decoder_busy"], row["decoder_conflicts"]) == (16, 0)
+
+
+def test_reference_counts_the_same_dram_bytes_as_the_engine():
+    wl = {"name": "g", "baseline": None, "arch": {"preset": "edge-32x32",
+          "dram": {"preset": "LPDDR4-3200"}, "sram": {"weight": {"size_KiB": 4}}},
+          "layers": [{"name": "a", "op": "linear", "M": 40, "K": 96, "N": 72},
+                     {"name": "b", "op": "linear", "M": 40, "K": 72, "N": 48}]}
+    cfg = accelsim.load(wl)
+    ref, eng = simulate(cfg).rows, accelsim.simulate(cfg).rows
+    cols = [c for c in ref[0] if c.startswith("dram_read_") or c.startswith("dram_write_")]
+    assert [[r[c] for c in cols] for r in ref] == [[r[c] for c in cols] for r in eng]
+    for r in ref:  # every cycle is compute or one stall
+        parts = r["cycles_compute"] + r["stall_dram"] + r["stall_decoder"] + r["stall_codebook"]
+        assert parts == r["cycles"]
+
+
+def test_cli_reference_writes_the_same_columns(tmp_path):
+    gemm = "workloads/examples/gemm_fc1.yaml"
+    assert main(["run", "--quiet", gemm, "-o", str(tmp_path / "e")]) == 0
+    assert main(["run", "--quiet", "--reference", gemm, "-o", str(tmp_path / "r")]) == 0
+    eng = list(csv.DictReader((tmp_path / "e" / "layers.csv").open()))
+    ref = list(csv.DictReader((tmp_path / "r" / "layers.csv").open()))
+    assert list(ref[0]) == list(eng[0])
+    # ideal DRAM: the reference adds only SRAM fills at port width and the last write-back
+    assert 41904 < float(ref[0]["cycles"]) < 41904 * 1.01
+
+
+def test_cli_reference_refuses_large_workloads(capsys):
+    path = "workloads/examples/deit_tiny_int8.yaml"
+    assert main(["run", "--reference", path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: --reference runs workloads of at most "
+                          f"{MAX_COMPUTE_CYCLES:,} compute cycles; this one has ")
+    assert "hint:" in err
+
+
+def _agreement():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import reference_agreement
+    finally:
+        sys.path.pop(0)
+    return reference_agreement
+
+
+@pytest.mark.slow
+def test_engine_agrees_with_the_reference_on_random_cases(tmp_path):
+    """30 cases of benchmarks/reference_agreement.py (seed 1): the same bytes, and cycles within
+    the bounds measured when the reference landed (docs/reference.md; the issue's goal of
+    0.5 % / 2 % / 5 % is not reached yet: the known differences are listed there)."""
+    agreement = _agreement()
+    got, _ = agreement.cases(30, 1, tmp_path)
+    results = [r for _, r in got]
+    assert all(r["same_bytes"] for r in results)
+    cycles = agreement.summary(results)["cycles"]
+    assert cycles["median"] <= 0.015
+    assert cycles["worst"] <= 0.15
