@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 
@@ -11,13 +12,17 @@ def main(args) -> int:
 
     import accelsim
     from accelsim.report import print_table, write_outputs
+    from accelsim.report.files import check_out_dir
 
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)
+    cfg = accelsim.load(args.workload, args.overrides)
+    out = args.out or Path("results") / (re.sub(r"[^A-Za-z0-9._-]", "_", cfg.name).lstrip(".")
+                                         or "workload")
+    check_out_dir(out)  # before simulating: a bad -o costs no simulation time
     with _layer_progress(console) as progress:
-        result = accelsim.simulate(args.workload, args.overrides, progress)
-    out = args.out or Path("results") / result.summary["workload"]
+        result = accelsim.simulate(cfg, (), progress)
     write_outputs(result, out)
     if not args.quiet:
         print_table(result, console)
