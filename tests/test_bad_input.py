@@ -78,8 +78,10 @@ def test_duplicate_keys_name_both_lines(tmp_path, capsys):
     text = "name: w\narch: edge-32x32\nmodel: deit_tiny\nbatch: 1\nbatch: 4\n"
     for message in _both(tmp_path, capsys, text):
         assert "w.yaml: line 5: duplicate key 'batch' (first given on line 4)" in message
-    nested = "name: w\nmodel: deit_tiny\narch:\n  preset: edge-32x32\n  sram: {weight: {size_KiB: 1, size_KiB: 2}}\n"
-    assert "line 5: duplicate key 'size_KiB' (first given on line 5)" in _both(tmp_path, capsys, nested)[0]
+    nested = ("name: w\nmodel: deit_tiny\narch:\n  preset: edge-32x32\n"
+              "  sram: {weight: {size_KiB: 1, size_KiB: 2}}\n")
+    message = _both(tmp_path, capsys, nested)[0]
+    assert "line 5: duplicate key 'size_KiB' (first given on line 5)" in message
 
 
 @pytest.mark.parametrize(("raw", "expect"), [
