@@ -104,6 +104,12 @@ def prepare(cfg) -> Prepared:
         if cfg.baseline is not None:
             same = cfg.baseline == cfg.compression and trace is None
             base = main if same else plan_scheme(cfg, layers, cfg.baseline)
+        for planned in {id(p): p for p in (main, base) if p is not None}.values():
+            steps = sum(p.schedule.steps for p in planned.plans)
+            if steps > limits.MAX_TOTAL_STEPS:
+                raise limits.too_large(getattr(cfg, "source", "workload"),
+                                       f"{planned.comp.label}: tile steps of all layers", steps,
+                                       limits.MAX_TOTAL_STEPS)
     return Prepared(layers, main, base)
 
 

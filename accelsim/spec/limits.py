@@ -43,6 +43,9 @@ MAX_LAYER_MACS = 1 << 44
 MAX_GROUPS = 65_536
 MAX_KERNEL = 1024
 MAX_SWEEP_POINTS = 100_000
+MAX_TOTAL_STEPS = 1 << 21
+"""Tile steps of a whole workload under one scheme (the engine's work); one layer's are limited
+to ``accelsim.plan.schedule.MAX_STEPS``."""
 MAX_NAME_CHARS = 200
 SRAM_BUFFERS = ("weight", "input", "output", "codebook")
 

@@ -147,7 +147,8 @@ def format_validation(exc: ValidationError, model: type[BaseModel], label: str) 
             msg = err["msg"].removeprefix("Value error, ")
             if "input" in err and err["type"] not in ("value_error",) and not isinstance(
                     err["input"], dict | list):
-                msg += f" (got {err['input']!r})"
+                got = repr(err["input"])
+                msg += f" (got {got if len(got) <= 60 else got[:57] + '...'})"
         lines.append(f"{label}: {path}: {msg}")
     return "\n".join(lines)
 
