@@ -56,18 +56,19 @@ def run_cli(tmp_path, files: dict, argv: list[str]) -> tuple[int, str]:
     return rc, err.getvalue()
 
 
-def _named(err: str, *names: str) -> bool:
-    return any(n in err.splitlines()[0] for n in names)
+def check(tmp_path, make_case, seed: int, codes: tuple, names: tuple) -> None:
+    """Run one generated case: its exit code is in ``codes``; exit 2 names one of ``names``."""
+    files, argv, desc = make_case(random.Random(seed))
+    rc, err = run_cli(tmp_path, files, argv)
+    assert rc in codes, (desc, argv, err)
+    assert rc == 0 or any(n in err.splitlines()[0] for n in names), (desc, err)
 
 
 @pytest.mark.slow
 @settings(SETTINGS, max_examples=600)
 @given(seed=SEEDS)
 def test_mutated_workloads_and_set_values_through_validate(tmp_path, seed):
-    files, argv, desc = validate_case(random.Random(seed))
-    rc, err = run_cli(tmp_path, files, argv)
-    assert rc in (0, 2), (desc, argv, err)
-    assert rc == 0 or _named(err, "w.yaml", "--set"), (desc, err)
+    check(tmp_path, validate_case, seed, (0, 2), ("w.yaml", "--set"))
 
 
 @pytest.mark.slow
@@ -86,7 +87,4 @@ def test_workloads_validate_accepts_also_run(tmp_path, seed):
 @settings(SETTINGS, max_examples=150)
 @given(seed=SEEDS)
 def test_corrupted_traces_are_always_caught(tmp_path, seed):
-    files, argv, desc = trace_case(random.Random(seed))
-    rc, err = run_cli(tmp_path, files, argv)
-    assert rc == 2, (desc, err)
-    assert _named(err, "manifest.json", ".npz", "traces:"), (desc, err)
+    check(tmp_path, trace_case, seed, (2,), ("manifest.json", ".npz", "traces:"))
