@@ -152,3 +152,24 @@ def test_every_limit_is_documented():
         assert f"`{path}`" in doc, path
     for name in ("MAX_LAYER_ELEMS", "MAX_LAYER_MACS", "MAX_LAYERS", "MAX_SWEEP_POINTS"):
         assert f"{getattr(limits, name):,}" in doc, name
+
+
+@pytest.mark.parametrize("text", [
+    DEIT.replace("arch: edge-32x32", "arch: " + "a" * 3000),
+    DEIT.replace("arch: edge-32x32", "arch: {preset: " + "a" * 3000 + "}"),
+    DEIT + "traces: " + "a" * 3000 + "\n",
+    "name: w\narch: edge-32x32\nonnx: " + "a" * 3000 + "\n",
+])
+def test_file_names_too_long_for_the_file_system(tmp_path, capsys, text):
+    """Found by benchmarks/fuzz.py: OSError (File name too long) tracebacks."""
+    for message in _both(tmp_path, capsys, text):
+        assert "w.yaml: " in message
+
+
+def test_an_alias_inside_its_own_anchor_is_a_cycle(tmp_path, capsys):
+    """Found by benchmarks/fuzz.py: `--set 'sweep.batch=&a [*a]'` made a recursive list."""
+    (tmp_path / "w.yaml").write_text(DEIT)
+    assert main(["validate", str(tmp_path / "w.yaml"), "--set", "sweep.batch=&a [*a]"]) == 2
+    assert "alias *a refers to the collection it is in (&a)" in capsys.readouterr().err
+    for message in _both(tmp_path, capsys, DEIT + "sweep: {batch: &a [1, *a]}\n"):
+        assert "w.yaml: line 4, column 23 alias *a refers" in message

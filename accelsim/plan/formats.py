@@ -126,6 +126,8 @@ def load_trace(path, model_layers, comp, missing: str = "error"):
         trace = read_trace(path, verify=True)
     except TraceError as exc:
         raise ConfigError(f"traces: {exc}") from None
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ConfigError(f"traces: {path}: cannot read ({exc.strerror or exc})") from None
     first = next(iter(trace.layers.values()), None)
     got = (trace.scheme, first.k if first else None, first.d if first else None)
     if got[0] != comp.scheme or (comp.k is not None and got[1:] != (comp.k, comp.d)):

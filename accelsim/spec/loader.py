@@ -33,10 +33,18 @@ def arch_presets() -> dict[str, dict]:
 def read_yaml(path: Path, what: str = "file") -> Any:
     """Parse a YAML file strictly (:mod:`accelsim.spec.yaml_text`); every problem is a ConfigError."""
     path = Path(path)
-    if not path.is_file():
+    if not _is_file(path):
         raise ConfigError(f"{path}: {what} not found (check the path; relative paths are resolved "
                           "against the file that names them)")
     return read_text_yaml(path)
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the name itself is unusable (e.g. too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def deep_merge(base: dict, over: dict) -> dict:
@@ -60,7 +68,7 @@ def resolve_arch(spec: Any, base_dir: Path, where: str, chain: tuple = ()) -> di
         if spec in presets:
             return copy.deepcopy(presets[spec])
         path = (base_dir / spec).resolve()
-        if spec.endswith((".yaml", ".yml")) or path.is_file():
+        if spec.endswith((".yaml", ".yml")) or _is_file(path):
             if path in chain:
                 loop = " → ".join(str(p) for p in (*chain[chain.index(path):], path))
                 raise ConfigError(f"{where}: arch files name each other in a cycle: {loop}; "

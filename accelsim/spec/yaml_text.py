@@ -73,6 +73,9 @@ def check_shape(text: str, label: str) -> None:
             if ev.anchor:
                 anchors[ev.anchor] = 1
         elif isinstance(ev, yaml.AliasEvent):
+            if ev.anchor in opened:
+                raise ConfigError(f"{label}:{_where(ev.start_mark)} alias *{ev.anchor} refers to the "
+                                  f"collection it is in (&{ev.anchor}): a cycle, not a value")
             counts[-1] += anchors.get(ev.anchor, 1)
         if sum(counts) > MAX_VALUES:
             raise ConfigError(f"{label}:{_where(ev.start_mark)} too large: expands to more than "
