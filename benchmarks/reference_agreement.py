@@ -103,16 +103,17 @@ def run_case(case: dict, scratch: Path) -> dict | None:
     a known engine bug being fixed separately)."""
     import accelsim
     from accelsim.errors import InfeasibleError
-    from accelsim.flow import run_scheme
+    from accelsim.flow import plan_scheme, run_scheme
     from accelsim.plan import formats
     from accelsim.reference.run import run_scheme as run_reference
     from accelsim.spec.layers import resolve_layers
 
     cfg = accelsim.load(workload(case, scratch))
     layers = resolve_layers(cfg)
-    trace = formats.load_trace(cfg.traces, layers, cfg.compression) if cfg.traces else None
+    trace = (formats.load_trace(cfg.traces, layers, cfg.compression, cfg.traces_missing)
+             if cfg.traces else None)
     try:
-        eng = run_scheme(cfg, layers, cfg.compression, trace).rows[0]
+        eng = run_scheme(cfg, plan_scheme(cfg, layers, cfg.compression, trace)).rows[0]
     except InfeasibleError:
         return None
     except RuntimeError as exc:

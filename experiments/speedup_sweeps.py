@@ -172,6 +172,7 @@ def workload(model: str, pair, traces: dict, wl_dir: Path, codebook_kib, drams) 
         "name": f"{model}-{pair_name(pair)}",
         "arch": str(ARCH),
         "model": model, "batch": 1,
+        "traces_missing": "int8",  # the quantizer keeps the patch embedding and head at 8 bits
         "compression": {"scheme": "int8"},  # replaced by every point (codebooks fp16)
         "baseline": {"scheme": "int8"},
         # one mapping per scheme (not compression.scheme/k/d) so that every zipped column is

@@ -54,7 +54,7 @@ def point(model: str, label: str, trace: Path, overrides: list[str]) -> dict:
     scheme, k, d = SCHEMES[label]
     wl = {"name": f"{model}-{label}", "arch": str(EXAMPLES / "arch" / "edge_membound.yaml"),
           "model": model, "compression": {"scheme": scheme, "k": k, "d": d},
-          "traces": str(trace), "baseline": {"scheme": "int8"}}
+          "traces": str(trace), "traces_missing": "int8", "baseline": {"scheme": "int8"}}
     try:
         res = accelsim.simulate(wl, overrides)
     except AccelsimError as exc:

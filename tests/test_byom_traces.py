@@ -49,7 +49,7 @@ def test_imported_layers_line_up_with_checkpoint_traces(tmp_path):
                    check=True, capture_output=True)
     layers = yaml.safe_load((tmp_path / "layers.yaml").read_text())["layers"]
     wl = {"name": "net", "arch": {"preset": "edge-32x32", "dram": {"preset": "ideal"}},
-          "layers": layers, "traces": str(tmp_path / "tr"),
+          "layers": layers, "traces": str(tmp_path / "tr"), "traces_missing": "int8",
           "compression": {"scheme": "ssvq", "k": 8, "d": 4}}
     df = accelsim.simulate(wl).layers
     weight_rows = df[df.weights]

@@ -9,6 +9,7 @@ import pytest
 from workloads.trace import (
     STREAMS,
     TraceError,
+    manifest_checksum,
     pack_indices,
     read_trace,
     stream_bytes,
@@ -94,7 +95,7 @@ def test_round_trip_int8_and_manifest(tmp_path):
     tr = read_trace(write_trace(tmp_path / "t", "net", "int8", layers, "test 0",
                                 extra={"weights_source": "random"}))
     m = json.loads((tmp_path / "t" / "manifest.json").read_text())
-    assert m["format"] == "accelsim-trace" and m["version"] == 1
+    assert m["format"] == "accelsim-trace" and m["version"] == 2
     assert m["weights_source"] == "random" and m["creator"] == "test 0"
     assert list(tr.layers) == ["fc1", "fc0"]  # manifest order, not sorted
     assert (tr.layers["fc0"].K, tr.layers["fc0"].N, tr.layers["fc0"].groups) == (9, 3, 2)
@@ -121,6 +122,11 @@ def trace_dir(tmp_path):
     return write_trace(tmp_path / "t", "m", "ssvq", layers, "t")
 
 
+def _sealed(manifest: dict) -> dict:
+    """A hand-edited manifest with its checksum recomputed (to reach the checks behind it)."""
+    return {**manifest, "checksum": manifest_checksum(manifest)}
+
+
 def test_flipped_byte_is_caught(trace_dir):
     f = sorted((trace_dir / "layers").iterdir())[1]
     data = bytearray(f.read_bytes())
@@ -144,12 +150,15 @@ def test_truncated_file_is_caught(trace_dir):
 def test_missing_file_version_and_manifest_errors(trace_dir):
     mpath = trace_dir / "manifest.json"
     m = json.loads(mpath.read_text())
-    mpath.write_text(json.dumps({**m, "version": 2}))
-    with pytest.raises(TraceError, match="manifest.json: unsupported version 2"):
+    mpath.write_text(json.dumps(_sealed({**m, "version": 1})))
+    with pytest.raises(TraceError, match="manifest.json: unsupported version 1 .*re-export"):
         read_trace(trace_dir)
     bad = json.loads(json.dumps(m))
     bad["layers"][0]["bytes"]["index"] += 1
     mpath.write_text(json.dumps(bad))
+    with pytest.raises(TraceError, match="manifest.json: checksum mismatch"):
+        read_trace(trace_dir)
+    mpath.write_text(json.dumps(_sealed(bad)))
     with pytest.raises(TraceError, match="stream bytes .* do not match"):
         read_trace(trace_dir)
     mpath.write_text(mpath.read_text()[:50])
@@ -170,7 +179,7 @@ def test_shape_mismatch_is_caught(tmp_path):
     e = m["layers"][0]
     e["k"], e["bytes"]["codebook"] = 8, 8 * 4 * 2  # consistent manifest, wrong payload
     e["index_bits"], e["bytes"]["index"] = 3, math.ceil(16 * 3 / 8)
-    (path / "manifest.json").write_text(json.dumps(m))
+    (path / "manifest.json").write_text(json.dumps(_sealed(m)))
     with pytest.raises(TraceError, match=r"array 'codebook' is float16\[4, 4\]"):
         read_trace(path, verify=True)
 

@@ -16,7 +16,6 @@ Stream packing (what :func:`stream_bytes` counts and what the files hold, byte f
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -28,17 +27,23 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = "accelsim-trace"
-VERSION = 1
-SCHEMES = ("int8", "fp16", "vq", "ssvq")
+from workloads.trace_check import (  # noqa: F401 — re-exported: the format's one home
+    FORMAT,
+    SCHEMES,
+    STREAMS,
+    VERSION,
+    TraceError,
+    check_manifest,
+    load_manifest,
+    manifest_checksum,
+    sha256_file,
+)
+
 CODEBOOK_DTYPES = {"fp16": np.float16, "int8": np.int8}
-STREAMS = ("index", "sign", "codebook", "weights", "scales")
-_LAYER_KEYS = ("name", "op", "weight_shape", "K", "N", "k", "d", "codebook_dtype", "index_bits",
-               "sign_bits", "padding", "file", "sha256", "file_bytes", "bytes")
-
-
-class TraceError(ValueError):
-    """A trace that cannot be used; the message names the file and why."""
+LAYER_KEYS = ("name", "op", "weight_shape", "K", "N", "k", "d", "codebook_dtype", "index_bits",
+              "sign_bits", "padding", "file", "sha256", "file_bytes", "bytes")
+ID_ARRAYS = ("layer_name", "layer_shape")
+"""Arrays every layer file holds besides its payload: its own layer name and weight shape."""
 
 
 def index_bits(k: int) -> int:
@@ -103,14 +108,6 @@ def unpack_indices(packed: np.ndarray, bits: int, count: int) -> np.ndarray:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _layer_arrays(layer: dict, scheme: str, shape: tuple[int, int], k, d, cb_dtype) -> dict:
@@ -182,12 +179,13 @@ def write_trace(out_dir, model: str, scheme: str, layers: list[dict], creator: s
         manifest = {"format": FORMAT, "version": VERSION, "model": model, "scheme": scheme,
                     "creator": creator}
         for key, value in (extra or {}).items():
-            if key in manifest or key in ("layers", "totals"):
+            if key in manifest or key in ("layers", "totals", "checksum"):
                 raise ValueError(f"extra key {key!r} collides with a manifest field")
             manifest[key] = value
         manifest["totals"] = {"weights": n_weights, "bytes": totals,
                               "bits_per_weight": 8 * sum(totals.values()) / max(n_weights, 1)}
         manifest["layers"] = entries
+        manifest["checksum"] = manifest_checksum(manifest)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
@@ -210,7 +208,8 @@ def _write_layer(root: Path, i: int, lay: dict, scheme: str) -> dict:
     nbytes = stream_bytes(shape, scheme, k, d, cb_dtype or "fp16")
     arrays = _layer_arrays(lay, scheme, shape, k, d, cb_dtype)
     rel = f"layers/{i:03d}_{_safe(lay['name'])}.npz"
-    np.savez(root / rel, **arrays)
+    np.savez(root / rel, **arrays, layer_name=np.array(lay["name"]),
+             layer_shape=np.array(shape, np.int64))
     stored = {"index": "indices", "sign": "signs", "codebook": "codebook",
               "weights": "q" if scheme == "int8" else "weights",
               "scales": "scale" if scheme == "int8" else "codebook_scale"}
@@ -223,7 +222,7 @@ def _write_layer(root: Path, i: int, lay: dict, scheme: str) -> dict:
              "groups": int(lay.get("groups", 1)), "k": k, "d": d, "codebook_dtype": cb_dtype,
              "index_bits": index_bits(k) if vq else 0, "sign_bits": 1 if scheme == "ssvq" else 0,
              "padding": (math.ceil(inp / d) * d - inp) if vq else 0, "file": rel,
-             "sha256": _sha256(root / rel), "file_bytes": (root / rel).stat().st_size,
+             "sha256": sha256_file(root / rel), "file_bytes": (root / rel).stat().st_size,
              "bytes": nbytes}
     if lay.get("meta"):
         entry["meta"] = lay["meta"]
@@ -268,7 +267,7 @@ class TraceLayer:
             kind = "truncated" if size < self.entry["file_bytes"] else "corrupt (too long)"
             raise TraceError(f"{self.path}: {kind}: {size} bytes, manifest says "
                              f"{self.entry['file_bytes']}")
-        digest = _sha256(self.path)
+        digest = sha256_file(self.path)
         if digest != self.entry["sha256"]:
             raise TraceError(f"{self.path}: corrupt: sha256 {digest[:12]}… does not match the "
                              f"manifest's {self.entry['sha256'][:12]}…")
@@ -282,9 +281,21 @@ class TraceLayer:
                     arrays = {key: z[key] for key in z.files}
             except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
                 raise TraceError(f"{self.path}: unreadable npz: {exc}") from exc
+            self._check_identity(arrays)
             self._check_shapes(arrays)
             self._arrays = arrays
         return self._arrays
+
+    def _check_identity(self, a: dict[str, np.ndarray]) -> None:
+        """The file names this layer and shape (a file swapped between layers is caught)."""
+        name, shape = a.pop("layer_name", None), a.pop("layer_shape", None)
+        if name is None or shape is None or name.shape != () or name.dtype.kind != "U":
+            raise TraceError(f"{self.path}: lacks its layer name and shape (not written by this "
+                             "trace format, or corrupt)")
+        if str(name) != self.name or shape.tolist() != list(self.weight_shape):
+            raise TraceError(f"{self.path}: holds layer {str(name)!r} {shape.tolist()}, but the "
+                             f"manifest entry is {self.name!r} {list(self.weight_shape)} (files "
+                             "swapped or renamed?)")
 
     def _check_shapes(self, a: dict[str, np.ndarray]) -> None:
         out, inp = self.weight_shape
@@ -374,42 +385,9 @@ def read_trace(path, verify: bool = False) -> Trace:
         raise TraceError(f"{path}: not a trace directory")
     if not mpath.is_file():
         raise TraceError(f"{mpath}: missing (not a trace directory)")
-    try:
-        manifest = json.loads(mpath.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TraceError(f"{mpath}: corrupt JSON: {exc}") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise TraceError(f"{mpath}: not an {FORMAT} manifest (format field missing or wrong)")
-    if manifest.get("version") != VERSION:
-        raise TraceError(f"{mpath}: unsupported version {manifest.get('version')!r} "
-                         f"(this reader supports {VERSION})")
-    scheme = manifest.get("scheme")
-    if scheme not in SCHEMES:
-        raise TraceError(f"{mpath}: unknown scheme {scheme!r}")
-    for key in ("model", "layers"):
-        if key not in manifest:
-            raise TraceError(f"{mpath}: field {key!r} is missing")
-    for i, e in enumerate(manifest["layers"]):
-        _check_entry(mpath, i, e, scheme)
+    check_manifest(mpath, manifest := load_manifest(mpath))
     trace = Trace(path, manifest)
     if verify:
         for layer in trace.layers.values():
             layer.arrays()
     return trace
-
-
-def _check_entry(mpath: Path, i: int, e: dict, scheme: str) -> None:
-    missing = [k for k in _LAYER_KEYS if k not in e] if isinstance(e, dict) else list(_LAYER_KEYS)
-    if missing:
-        raise TraceError(f"{mpath}: layer #{i} lacks {missing}")
-    try:
-        want = stream_bytes(tuple(e["weight_shape"]), scheme, e["k"], e["d"],
-                            e["codebook_dtype"] or "fp16")
-    except (ValueError, TypeError) as exc:
-        raise TraceError(f"{mpath}: layer {e['name']!r}: {exc}") from exc
-    if e["bytes"] != want:
-        raise TraceError(f"{mpath}: layer {e['name']!r}: stream bytes {e['bytes']} do not match "
-                         f"shape {e['weight_shape']} k={e['k']} d={e['d']} ({want})")
-    if scheme in ("vq", "ssvq") and e["index_bits"] != index_bits(e["k"]):
-        raise TraceError(f"{mpath}: layer {e['name']!r}: index_bits {e['index_bits']} != "
-                         f"ceil(log2 {e['k']})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 
@@ -11,19 +12,23 @@ def main(args) -> int:
 
     import accelsim
     from accelsim.report import print_table, write_outputs
+    from accelsim.report.files import check_out_dir
 
     as_json = getattr(args, "json", False)
     console = Console(stderr=as_json)  # with --json, stdout carries the summary alone
     if not console.is_terminal:
         console = Console(width=160, stderr=as_json)
+    cfg = accelsim.load(args.workload, args.overrides)
+    out = args.out or Path("results") / (re.sub(r"[^A-Za-z0-9._-]", "_", cfg.name).lstrip(".")
+                                         or "workload")
+    check_out_dir(out)  # before simulating: a bad -o costs no simulation time
     if getattr(args, "reference", False):
         from accelsim.reference import simulate as reference
 
-        result = reference(accelsim.load(args.workload, args.overrides), str(args.workload))
+        result = reference(cfg, str(args.workload))
     else:
         with _layer_progress(console) as progress:
-            result = accelsim.simulate(args.workload, args.overrides, progress)
-    out = args.out or Path("results") / result.summary["workload"]
+            result = accelsim.simulate(cfg, (), progress)
     write_outputs(result, out)
     if as_json:
         from accelsim.report.files import summary_json

@@ -1,14 +1,15 @@
-"""``python -m accelsim validate W.yaml``: check a workload's config; simulate nothing."""
+"""``python -m accelsim validate W.yaml``: every check ``run`` makes (config, layers, size limits,
+trace, mapping of every layer); simulate nothing."""
 
 from __future__ import annotations
 
 
 def main(args) -> int:
     import accelsim
-    from accelsim.spec.layers import resolve_layers
+    from accelsim.flow import prepare
 
     cfg = accelsim.load(args.workload, args.overrides)
-    layers = resolve_layers(cfg)
+    layers = prepare(cfg).layers
     print(f"{args.workload}: ok — {cfg.name}: {len(layers)} layers on {cfg.arch.name} "
           f"({cfg.arch.pe_array.rows}x{cfg.arch.pe_array.cols} {cfg.arch.pe_array.dataflow}, "
           f"{cfg.arch.dram.preset}), compression {cfg.compression.label}")

@@ -18,6 +18,7 @@ class SlotBuffer:
 
     def __init__(self, env, slots: float) -> None:
         self.env = env
+        self.slots = slots
         self.free = slots
         self.ready: deque = deque()
         self._producer = None

@@ -67,6 +67,10 @@ class PeArrayUnit:
         for j, (new_w, new_i, out_start, psum, compute, nfolds, out_end, o_bytes,
                 o_final, fold_grid) in enumerate(zip(*cols, strict=True)):
             if new_w:
+                if new_i and self.holding_i and self.input_buf.slots == 1:
+                    # the DMA cannot issue these weights until it holds the one input slot
+                    self.input_buf.release()
+                    self.holding_i = False
                 yield from self._take_weights(st)
             if new_i:
                 yield from self._take_input(st)

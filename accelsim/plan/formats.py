@@ -8,8 +8,10 @@ Formats: ``int8`` (1 B/weight + fp16 per-channel scales), ``fp16`` (2 B/weight),
 Indices come from a real trace (``traces:`` in the workload; checksums verified, shapes matched
 by layer name) or, without one, are synthetic: uniform in ``[0, k)`` from a per-layer seed (the
 decoder times a fixed seeded sample of them and scales it to each tile's lookup count).
-With a trace, weight layers it does not contain are fetched as INT8; without one, every weight
-layer uses the workload's compression.
+With a trace, a weight layer it does not contain is an error unless the workload says
+``traces_missing: int8`` (then it is fetched as INT8, e.g. a patch embedding or classifier head
+the quantizer keeps at 8 bits); without a trace, every weight layer uses the workload's
+compression.
 Activation × activation matmuls (``weights: false``) stream their second operand uncompressed.
 """
 
@@ -114,14 +116,18 @@ def _from_trace(layer, tl) -> LayerFormat:
     return LayerFormat(tl.scheme, layer.weight_elems, streams)
 
 
-def load_trace(path, model_layers, comp):
-    """Open a trace directory for a workload; a bad trace is a ConfigError naming the file."""
+def load_trace(path, model_layers, comp, missing: str = "error"):
+    """Open a trace directory for a workload; a bad trace is a ConfigError naming the file.
+
+    ``missing``: ``error`` (a weight layer without a trace entry is a ConfigError) or ``int8``."""
     from workloads.trace import TraceError, read_trace
 
     try:
         trace = read_trace(path, verify=True)
     except TraceError as exc:
         raise ConfigError(f"traces: {exc}") from None
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ConfigError(f"traces: {path}: cannot read ({exc.strerror or exc})") from None
     first = next(iter(trace.layers.values()), None)
     got = (trace.scheme, first.k if first else None, first.d if first else None)
     if got[0] != comp.scheme or (comp.k is not None and got[1:] != (comp.k, comp.d)):
@@ -135,5 +141,12 @@ def load_trace(path, model_layers, comp):
             f"traces: {path}: none of its {len(trace.layers)} layers matches a weight layer of the "
             f"workload by name (trace has e.g. {next(iter(trace.layers), '-')!r}, workload has e.g. "
             f"{next(iter(sorted(names)), '-')!r})"
+        )
+    absent = sorted(names - set(trace.layers))
+    if absent and missing == "error":
+        raise ConfigError(
+            f"traces: {path}: {len(absent)} weight layer(s) of the workload have no entry in the "
+            f"trace (e.g. {absent[0]!r}); add them to the trace, or set `traces_missing: int8` "
+            "in the workload to fetch them as INT8"
         )
     return trace

@@ -16,8 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accelsim.errors import ConfigError
 from accelsim.plan.mapping import PSUM_BYTES, Mapping
 from accelsim.plan.pe_array import compute_cycles, folds, spatial_temporal
+
+MAX_STEPS = 1 << 20
+"""Tile steps of one layer (each is a few events in the engine and ~100 bytes of schedule)."""
 
 
 @dataclass
@@ -74,6 +78,9 @@ def build_schedule(layer, mp: Mapping, dataflow: str, rows: int, cols: int,
                    w_stream_totals: dict[str, int], in_bytes: float, out_bytes: float) -> Schedule:
     """Unroll ``mp``'s loop nest over ``layer`` into a :class:`Schedule`."""
     tg, tm, tk, tn = mp.tiles
+    if tg * tm * tk * tn > MAX_STEPS:
+        raise ConfigError(f"layer {layer.name!r}: too large: {tg * tm * tk * tn:,} tile steps "
+                          f"(limit {MAX_STEPS:,}); use larger SRAM buffers or a smaller layer")
     trips = {"m": tm, "k": tk, "n": tn}
     shape = (tg, *(trips[d] for d in mp.order))
     grid = np.indices(shape).reshape(len(shape), -1)

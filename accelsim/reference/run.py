@@ -67,7 +67,8 @@ def simulate(cfg, source: str = "") -> ReferenceRun:
 
     t0 = time.perf_counter()
     layers = resolve_layers(cfg)
-    trace = formats.load_trace(cfg.traces, layers, cfg.compression) if cfg.traces else None
+    trace = (formats.load_trace(cfg.traces, layers, cfg.compression, cfg.traces_missing)
+             if cfg.traces else None)
     main = run_scheme(cfg, layers, cfg.compression, trace, source)
     base = None
     if cfg.baseline is not None:

@@ -5,8 +5,20 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+from accelsim.errors import ConfigError
+
+RUN_FILES = ("summary.json", "layers.csv", "baseline_layers.csv")
+"""What one run writes; a run folder may also hold ``plots/`` (from ``accelsim plot``)."""
+
+
+def _umask() -> int:
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
 
 
 def to_frame(rows: list[dict]):
@@ -25,6 +37,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, mode) as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -68,10 +81,75 @@ def rows_to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Before simulating: ``out_dir`` can be written (created, or a previous run's folder replaced).
+
+    A ConfigError names the folder and why when it is a file, holds files that are not a run's
+    outputs, or cannot be written."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"-o {out}: exists and is not a folder; choose a folder name")
+    if out.is_dir():
+        other = sorted(p.name for p in out.iterdir() if p.name not in (*RUN_FILES, "plots"))
+        if other:
+            raise ConfigError(f"-o {out}: holds files that are not a run's outputs (e.g. "
+                              f"{other[0]!r}); choose a new or empty folder, or a previous run's")
+    parent = out.absolute().parent
+    blocker = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise ConfigError(f"-o {out}: {blocker} is a file, not a folder; choose another folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryDirectory(dir=parent, prefix=f".{out.name}.probe.").cleanup()
+    except OSError as exc:
+        raise ConfigError(f"-o {out}: cannot write there ({exc.strerror or exc}); choose another "
+                          "folder") from None
+
+
+def write_dir(out_dir: Path, files: dict[str, str]) -> None:
+    """Write ``files`` (name → text) as one set: into a temporary folder beside ``out_dir``, then
+    renamed into place, replacing any previous run there. A reader sees the old set or the new
+    one, never a mix; on failure (a full disk) nothing changes."""
+    out = Path(out_dir)
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.new."))
+    except OSError as exc:
+        raise ConfigError(f"-o {out}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        for name, text in files.items():
+            atomic_write(tmp / name, text)
+        os.chmod(tmp, 0o777 & ~_umask())
+        _swap_in(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ConfigError(f"-o {out}: writing the results failed ({exc.strerror or exc}); "
+                          "nothing was changed") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Rename folder ``new`` to ``out``, replacing (and deleting) a folder already there."""
+    if not out.exists():
+        os.replace(new, out)
+        return
+    old = Path(tempfile.mkdtemp(dir=new.parent, prefix=f".{out.name}.old."))
+    os.replace(out, old / "run")
+    try:
+        os.replace(new, out)
+    except OSError:
+        os.replace(old / "run", out)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def write_outputs(result, out_dir: Path) -> None:
-    """``summary.json`` and ``layers.csv`` (+ ``baseline_layers.csv``) into ``out_dir``."""
-    out_dir = Path(out_dir)
-    atomic_write(out_dir / "summary.json", summary_json(result.summary))
-    atomic_write(out_dir / "layers.csv", rows_to_csv(result.rows))
+    """``summary.json`` and ``layers.csv`` (+ ``baseline_layers.csv``) into ``out_dir``, as a set."""
+    files = {"summary.json": summary_json(result.summary), "layers.csv": rows_to_csv(result.rows)}
     if result.baseline_rows is not None:
-        atomic_write(out_dir / "baseline_layers.csv", rows_to_csv(result.baseline_rows))
+        files["baseline_layers.csv"] = rows_to_csv(result.baseline_rows)
+    write_dir(out_dir, files)

@@ -9,14 +9,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    model_validator,
+)
 
 Dataflow = Literal["ws", "os", "is"]
 Scheme = Literal["int8", "fp16", "vq", "ssvq"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    """Unknown keys, NaN and infinities are errors in every model."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class PEArrayConfig(Strict):
@@ -167,15 +177,23 @@ class WorkloadConfig(Strict):
     arch: ArchConfig
     model: str | None = None
     model_args: dict[str, Any] = {}
-    layers: list[LayerSpec] | None = None
+    layers: list[LayerSpec] | None = Field(None, min_length=1)
     onnx: Path | None = None
     batch: PositiveInt = 1
     compression: CompressionConfig = CompressionConfig()
     traces: Path | None = None
     baseline: CompressionConfig | None = CompressionConfig()
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**64)
+    traces_missing: Literal["error", "int8"] = "error"
+    """A weight layer the trace lacks: an error, or (``int8``) fetched as INT8."""
     sweep: dict[str, list[Any]] | None = None
     zip: dict[str, list[Any]] | None = None
+    _source: str = PrivateAttr("")
+
+    @property
+    def source(self) -> str:
+        """The file (or ``<workload>``) this config came from; error messages start with it."""
+        return self._source
 
     @model_validator(mode="after")
     def _one_source(self) -> WorkloadConfig:

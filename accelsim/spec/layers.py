@@ -22,6 +22,8 @@ def resolve_layers(cfg) -> list:
             return importers.load_onnx(cfg.onnx, batch=cfg.batch, **cfg.model_args).layers
         except ValueError as exc:
             raise ConfigError(f"onnx: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"onnx: {cfg.onnx}: cannot read ({exc.strerror or exc})") from None
     from workloads import zoo
 
     try:

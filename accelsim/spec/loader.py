@@ -19,7 +19,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from accelsim.errors import ConfigError, did_you_mean
+from accelsim.spec import limits
 from accelsim.spec.config import WorkloadConfig
+from accelsim.spec.yaml_text import YamlSyntaxError, parse_text, read_text_yaml
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,17 +33,20 @@ def arch_presets() -> dict[str, dict]:
 
 
 def read_yaml(path: Path, what: str = "file") -> Any:
-    """Parse a YAML file; missing or malformed files are a ConfigError."""
+    """Parse a YAML file strictly (:mod:`accelsim.spec.yaml_text`); every problem is a ConfigError."""
     path = Path(path)
-    if not path.is_file():
+    if not _is_file(path):
         raise ConfigError(f"{path}: {what} not found (check the path; relative paths are resolved "
                           "against the file that names them)")
+    return read_text_yaml(path)
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the name itself is unusable (e.g. too long)."""
     try:
-        return yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def deep_merge(base: dict, over: dict) -> dict:
@@ -55,23 +60,30 @@ def deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def resolve_arch(spec: Any, base_dir: Path, where: str) -> dict:
-    """An ``arch:`` value (preset name, YAML path or mapping) as a plain mapping."""
+def resolve_arch(spec: Any, base_dir: Path, where: str, chain: tuple = ()) -> dict:
+    """An ``arch:`` value (preset name, YAML path or mapping) as a plain mapping.
+
+    ``chain`` holds the arch files already being resolved, so a file whose ``preset:`` names
+    itself (directly or through others) is an error, not endless recursion."""
     if isinstance(spec, str):
         presets = arch_presets()
         if spec in presets:
             return copy.deepcopy(presets[spec])
         path = (base_dir / spec).resolve()
-        if spec.endswith((".yaml", ".yml")) or path.is_file():
+        if spec.endswith((".yaml", ".yml")) or _is_file(path):
+            if path in chain:
+                loop = " → ".join(str(p) for p in (*chain[chain.index(path):], path))
+                raise ConfigError(f"{where}: arch files name each other in a cycle: {loop}; "
+                                  "one of them must name a preset or give the arch itself")
             data = read_yaml(path, "arch file")
-            return resolve_arch(data, path.parent, str(path))
+            return resolve_arch(data, path.parent, str(path), (*chain, path))
         raise ConfigError(f"{where}: arch {spec!r} is neither an arch preset nor a file"
                           f"{did_you_mean(spec, presets)}")
     if isinstance(spec, dict):
         if "preset" in spec and not isinstance(spec.get("preset"), dict):
             name = spec["preset"]
             rest = {k: v for k, v in spec.items() if k != "preset"}
-            return deep_merge(resolve_arch(name, base_dir, where), rest)
+            return deep_merge(resolve_arch(name, base_dir, where, chain), rest)
         return spec
     raise ConfigError(f"{where}: arch must be a preset name, a file path or a mapping, "
                       f"got {type(spec).__name__}")
@@ -85,11 +97,12 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     keys = [k for k in path.strip().split(".") if k]
     if not keys:
         raise ConfigError(f"--set {text!r}: empty path")
+    if not raw.strip():
+        return keys, ""
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
-    return keys, value
+        return keys, parse_text(raw, f"--set {text}")
+    except YamlSyntaxError:  # not YAML: the text itself
+        return keys, raw
 
 
 def override_items(overrides) -> list[tuple[str, list[str], Any]]:
@@ -161,7 +174,8 @@ def format_validation(exc: ValidationError, model: type[BaseModel], label: str) 
             msg = err["msg"].removeprefix("Value error, ")
             if "input" in err and err["type"] not in ("value_error",) and not isinstance(
                     err["input"], dict | list):
-                msg += f" (got {err['input']!r})"
+                got = repr(err["input"])
+                msg += f" (got {got if len(got) <= 60 else got[:57] + '...'})"
         lines.append(f"{label}: {path}: {msg}")
     return "\n".join(lines)
 
@@ -201,9 +215,12 @@ def build_workload(data: Any, base_dir: Path, label: str, overrides=(),
             value = str((here / value).resolve())
         set_path(data, keys, value, text)
     try:
-        return WorkloadConfig.model_validate(data)
+        cfg = WorkloadConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation(exc, WorkloadConfig, label)) from None
+    limits.check_config(cfg, label)
+    cfg._source = label
+    return cfg
 
 
 def load_workload(path, overrides=()) -> WorkloadConfig:

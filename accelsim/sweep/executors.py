@@ -6,7 +6,11 @@ are terminated and joined (none is left behind), Dask futures are cancelled and 
 this executor started is shut down.
 
 Local workers ignore SIGINT (a Ctrl-C reaches the whole process group; the parent decides)
-and, on Linux, die with their parent even when it is killed with SIGKILL.
+and die with the sweep's process whatever kills it (SIGKILL included): a forkserver worker's
+parent is the forkserver, not the sweep, so each worker watches the sweep's process itself
+(a pidfd on Linux, polling elsewhere). With the workers gone, the forkserver and the resource
+tracker exit too. Workers start in ``/`` when the current folder cannot be entered (``su`` to
+another user from a private home), since every path they get is absolute.
 """
 
 from __future__ import annotations
@@ -63,8 +67,8 @@ class SerialExecutor:
             yield run_point(cfg, cfg_hash)
 
 
-def _init_worker() -> None:
-    """Worker setup: leave SIGINT to the parent; die with the parent on Linux."""
+def _init_worker(sweep_pid: int) -> None:
+    """Worker setup: leave SIGINT to the parent; die with the sweep's process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
@@ -74,6 +78,54 @@ def _init_worker() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+    _watch(sweep_pid)
+
+
+def _watch(pid: int) -> None:
+    """Exit this process as soon as process ``pid`` is gone (a daemon thread)."""
+    import threading
+
+    def wait_pidfd(fd: int) -> None:
+        import select
+
+        select.select([fd], [], [])
+        os._exit(1)
+
+    def poll() -> None:
+        import time
+
+        while _alive(pid):
+            time.sleep(0.5)
+        os._exit(1)
+
+    try:
+        fd = os.pidfd_open(pid)
+        target, args = wait_pidfd, (fd,)
+    except (AttributeError, OSError):  # not Linux >= 5.3
+        if not _alive(pid):
+            os._exit(1)
+        target, args = poll, ()
+    threading.Thread(target=target, args=args, daemon=True, name="watch-sweep").start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def _usable_cwd() -> None:
+    """Move to ``/`` if the current folder cannot be entered (workers would fail to start)."""
+    try:
+        ok = os.access(os.getcwd(), os.R_OK | os.X_OK)
+    except OSError:  # deleted
+        ok = False
+    if not ok:
+        os.chdir("/")
 
 
 class LocalPoolExecutor:
@@ -103,7 +155,9 @@ class LocalPoolExecutor:
         ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(PRELOAD)
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+        _usable_cwd()
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(os.getpid(),))
 
     @staticmethod
     def _stop(pool, kill: bool) -> None:
