@@ -171,7 +171,7 @@ def test_streaming_energy_per_bit_matches_family(preset, lo, hi):
         ({"mapping": "RoRaBaCoBgCx"}, "did you mean 'RoRaBaCoBgCh'"),
         ({"preset": "DDR4-3300"}, "did you mean 'DDR4-3200'"),
         ({"preset": "simple", "bandwidth_GBps": 10, "timing": {"tRCD": 2}}, "JEDEC presets"),
-        ({"timing": {"tRP": -1}}, "must be >= 0"),
+        ({"timing": {"tRP": -1}}, "tRP must be > 0 cycles"),
     ],
 )
 def test_bad_config_is_a_clear_error(kw, needle):

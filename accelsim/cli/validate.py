@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def main(args) -> int:
     import accelsim
+    from accelsim.memory import describe_dram, effective_dram
     from accelsim.spec.layers import resolve_layers
 
     cfg = accelsim.load(args.workload, args.overrides)
@@ -12,4 +13,5 @@ def main(args) -> int:
     print(f"{args.workload}: ok — {cfg.name}: {len(layers)} layers on {cfg.arch.name} "
           f"({cfg.arch.pe_array.rows}x{cfg.arch.pe_array.cols} {cfg.arch.pe_array.dataflow}, "
           f"{cfg.arch.dram.preset}), compression {cfg.compression.label}")
+    print(f"DRAM: {describe_dram(effective_dram(cfg.arch.dram))}")
     return 0

@@ -97,7 +97,7 @@ class DramConfig(Strict):
                     f"use e.g. preset: {dram_presets.PRESET_NAMES[0]}"
                 )
             return self
-        dram_presets.check_timing_keys(self.timing)
+        dram_presets.merged_timing(self.preset, self.timing)
         if self.mapping is not None:
             dram_presets.parse_mapping(self.mapping)
         return self

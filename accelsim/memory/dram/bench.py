@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 
 PATTERNS = ("seq", "random", "mix")
+STREAM_ALIGN = 64 << 10
 
 
 def run_bench(
@@ -29,6 +30,7 @@ def run_bench(
     total_bytes: int = 2 << 20,
     timing: dict | None = None,
     seed: int = 0,
+    streams: int = 1,
 ) -> dict[str, float]:
     """Drive a fresh model with one stream; return peak/achieved bandwidth, latency, hit rate."""
     import numpy as np
@@ -60,7 +62,9 @@ def run_bench(
     if pattern == "random":
         addrs = rng.integers(0, capacity // request_bytes, size=n) * request_bytes
     else:
-        addrs = np.arange(n, dtype=np.int64) * request_bytes
+        k = np.arange(n, dtype=np.int64)
+        stride = -(-(n * request_bytes // streams) // STREAM_ALIGN) * STREAM_ALIGN
+        addrs = (k % streams) * stride + (k // streams) * request_bytes
     writes = rng.random(n) >= read_ratio
     addrs, writes = addrs.tolist(), writes.tolist()
     t_end, lat_sum, lat_n = _closed_loop(model, addrs, writes, request_bytes, q)
