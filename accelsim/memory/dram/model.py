@@ -25,6 +25,8 @@ from accelsim.memory.dram.presets import MAPPING_FIELDS, PRESET_NAMES, DramSpec,
 __all__ = ["PRESET_NAMES", "DramModel", "make_dram"]
 
 SMALL_BURSTS = 8
+MAX_CLOSING = 8
+ENTRY_BYTES = 64
 _COUNTER_KEYS = (
     "read_bytes", "write_bytes", "requests", "bursts", "row_hits", "row_misses", "activates",
 )  # fmt: skip
@@ -64,6 +66,16 @@ class DramModel:
         self._epoch = np.zeros(n_banks, dtype=np.int64)
         self._col_ok = np.zeros(n_banks)
         self._pre_ok = np.zeros(n_banks)
+        # FR-FCFS state per bank: the row closed by the latest conflict (still served until its
+        # precharge), and the current row's streak of requests, last column and last CAS
+        self._closing: list[list[tuple]] = [[] for _ in range(n_banks)]  # (row, epoch, col_ok, pre)
+        self._streak = [0] * n_banks
+        self._last_req = [-1] * n_banks
+        self._last_col = [0] * n_banks
+        self._last_cas = [0.0] * n_banks
+        self._req = 0
+        # a queue entry holds one 64 B transaction (one burst, or two of a 16-bit LPDDR channel)
+        self._q_bursts = spec.queue_depth * max(1, ENTRY_BYTES // spec.burst_bytes)
         n_ranks = spec.channels * spec.ranks
         self._acts: list[list[float]] = [[] for _ in range(n_ranks)]
         self._act_bg: list[list[int]] = [[] for _ in range(n_ranks)]
@@ -91,24 +103,25 @@ class DramModel:
         c["requests"] += 1
         c["bursts"] += n
         self._e_rdwr += n * (s.e_wr_burst_pJ if write else s.e_rd_burst_pJ)
+        self._req += 1
         if n > SMALL_BURSTS:
             done = self._bulk_request(t, g0, n, write)
         elif write:
             done = t
             for g in range(g0, g0 + n):
-                ch, ra, bg, ba, row = self._decode(g)
+                ch, ra, bg, ba, row, col = self._decode(g)
                 chan = self._ch[ch]
-                chan.wbuf.append((ch, ra, bg, ba, row))
+                chan.wbuf.append((ch, ra, bg, ba, row, col, self._req))
                 if len(chan.wbuf) >= s.queue_depth:
                     self._drain(chan, t)
         else:
             done = t
             for g in range(g0, g0 + n):
-                ch, ra, bg, ba, row = self._decode(g)
+                ch, ra, bg, ba, row, col = self._decode(g)
                 inflight = self._queue[ch * s.ranks + ra]
                 del inflight[: bisect.bisect_right(inflight, t)]
-                t_in = t if len(inflight) < s.queue_depth else inflight[-s.queue_depth]
-                end = self._burst(ch, ra, bg, ba, row, False, t_in)
+                t_in = t if len(inflight) < self._q_bursts else inflight[-self._q_bursts]
+                end = self._burst(ch, ra, bg, ba, row, col, self._req, False, t_in)
                 bisect.insort(inflight, end - self._t["CL"] - self._tBL)  # leaves at its CAS
                 done = max(done, end)
         done += self._t["tCTRL"]
@@ -151,7 +164,7 @@ class DramModel:
         d = [0] * 6
         for i, r in self._lsb:
             g, d[i] = divmod(g, r)
-        return d[1], d[2], d[4], d[3], d[0]
+        return d[1], d[2], d[4], d[3], d[0], d[5]
 
     # ---------------------------------------------------------------- refresh
     def _refresh_count(self, ra: int, x: float) -> int:
@@ -234,14 +247,53 @@ class DramModel:
                 abg.insert(i, bg)
                 return a
 
-    def _burst(self, ch: int, ra: int, bg: int, ba: int, row: int, w: bool, t0: float) -> float:
+    def _hit_closing_row(self, chan, gb, ra, bg, row, w, t0):
+        """Serve a burst as a hit on the row its bank keeps open until a booked precharge."""
+        for entry in reversed(self._closing[gb]):
+            if entry[0] == row and entry[3] > t0:
+                return self._hit_before(chan, entry, ra, bg, w, t0)
+        return None
+
+    def _hit_before(self, chan, entry, ra, bg, w, t0):
+        _, epoch, col_ok, pre = entry
+        t = self._t
+        lat = t["CWL"] if w else t["CL"]
+        s = self._bus_slot(chan, max(t0, col_ok) + lat, ra, bg, w)
+        x = s - lat
+        close = x + (t["CWL"] + self._tBL + t["tWR"] if w else t["tRTP"])
+        if close > pre or self._unblock(ra, x) != x or self._refresh_count(ra, x) > epoch:
+            return None
+        self._book(chan, s, ra, bg, w, t0)
+        self._c["row_hits"] += 1
+        return s + self._tBL
+
+    def _book(self, chan, s, ra, bg, w, t0):
+        i = bisect.bisect_left(chan.starts, s)
+        chan.starts.insert(i, s)
+        chan.ends.insert(i, s + self._tBL)
+        chan.meta.insert(i, (ra, bg, ra, bg, w))
+        if len(chan.starts) > 512:
+            self._prune(chan, t0)
+
+    def _hold(self, gb: int) -> float:
+        """Until when FR-FCFS keeps a streamed row open for the hits still to come."""
+        if self._streak[gb] < 2:
+            return 0.0
+        rem = self.spec.bursts_per_row - 1 - self._last_col[gb]
+        return self._last_cas[gb] + min(self._q_bursts * self._tBL, rem * self._t["tCCD_L"])
+
+    def _burst(self, ch, ra, bg, ba, row, col, req, w, t0) -> float:
         """Schedule one burst arriving at cycle ``t0``; return its data end (cycles)."""
         t, spec = self._t, self.spec
         rk = ch * spec.ranks + ra
         gb = (rk * spec.bankgroups + bg) * spec.banks_per_group + ba
         lat = t["CWL"] if w else t["CL"]
         chan = self._ch[ch]
+        end = self._hit_closing_row(chan, gb, ra, bg, row, w, t0)
+        if end is not None:
+            return end
         start = t0
+        prev = None
         while True:
             x = self._unblock(ra, max(start, float(self._col_ok[gb])))
             ref_now = self._refresh_count(ra, x)
@@ -249,7 +301,7 @@ class DramModel:
             a = None
             if not (valid and self._open_row[gb] == row):
                 if valid:  # row conflict: precharge the open row first
-                    a = max(start, float(self._pre_ok[gb])) + t["tRP"]
+                    a = max(start, float(self._pre_ok[gb]), self._hold(gb)) + t["tRP"]
                 else:
                     a = start
                 a = self._act_slot(rk, ra, bg, a)
@@ -264,16 +316,20 @@ class DramModel:
                 del self._acts[rk][i], self._act_bg[rk][i]
             start = self._unblock(ra, x)
             self._epoch[gb] = -1  # the refresh closed the row
-        i = bisect.bisect_left(chan.starts, s)
-        chan.starts.insert(i, s)
-        chan.ends.insert(i, s + self._tBL)
-        chan.meta.insert(i, (ra, bg, ra, bg, w))
-        if len(chan.starts) > 512:
-            self._prune(chan, t0)
+        if a is not None and valid:
+            prev = (int(self._open_row[gb]), int(self._epoch[gb]), float(self._col_ok[gb]), a - t["tRP"])
+        self._book(chan, s, ra, bg, w, t0)
         if len(self._acts[rk]) > 256:
             k = bisect.bisect_left(self._acts[rk], t0 - 4 * t["tFAW"])
             del self._acts[rk][:k], self._act_bg[rk][:k]
         if a is not None:
+            closing = self._closing[gb]
+            returning = any(e[0] == row for e in closing)  # reopened after a conflict: streamed
+            if prev is not None:
+                closing.append(prev)
+                if len(closing) > MAX_CLOSING:
+                    del closing[0]
+            self._streak[gb], self._last_req[gb], self._last_cas[gb] = 1 + returning, req, x
             self._c["row_misses"] += 1
             self._c["activates"] += 1
             self._e_act += spec.e_act_pJ
@@ -281,6 +337,11 @@ class DramModel:
             self._pre_ok[gb] = max(float(self._pre_ok[gb]), a + t["tRAS"])
         else:
             self._c["row_hits"] += 1
+            if req != self._last_req[gb]:
+                self._streak[gb] += 1
+                self._last_req[gb] = req
+        if x >= self._last_cas[gb]:
+            self._last_cas[gb], self._last_col[gb] = x, col
         close = x + (t["CWL"] + self._tBL + t["tWR"] if w else t["tRTP"])
         self._pre_ok[gb] = max(float(self._pre_ok[gb]), close)
         self._open_row[gb] = row
@@ -294,8 +355,8 @@ class DramModel:
     def _drain(self, chan: _Channel, t: float) -> float:
         """Schedule every posted write of ``chan`` from cycle ``t``; return the last data end."""
         done = t
-        for ch, ra, bg, ba, row in chan.wbuf:
-            done = max(done, self._burst(ch, ra, bg, ba, row, True, t))
+        for ch, ra, bg, ba, row, col, req in chan.wbuf:
+            done = max(done, self._burst(ch, ra, bg, ba, row, col, req, True, t))
         chan.wbuf.clear()
         return done
 
@@ -374,6 +435,8 @@ class DramModel:
             ref_done = np.array([self._refresh_count(r, done) for r in range(nr)])
             self._epoch[lb] = ref_done[p["lb_ra"]]
         self._pre_ok[lb] = np.maximum(self._pre_ok[lb], close)
+        for b in lb.tolist():
+            self._closing[b], self._streak[b] = [], 0
 
 
 def make_dram(cfg) -> DramModel:
