@@ -77,10 +77,10 @@ def test_refresh_blocks_the_rank_and_closes_rows():
     m = ddr4()
     m.request(0.0, 0, 64, False)  # opens row 0 of bank 0
     t = resolve(DramConfig(preset="DDR4-3200")).timing
-    ref0 = t["tREFI"] * 0.5 / 2  # rank 0's first refresh (ranks are staggered)
+    ref0 = t.tREFI * 0.5 / 2  # rank 0's first refresh (ranks are staggered)
     t_ns = (ref0 + 10) * TCK  # inside the refresh: wait tRFC, then the row must be reopened
     done = m.request(t_ns, 128, 64, False)
-    assert done == pytest.approx((ref0 + t["tRFC"] + 22 + 22 + 4 + 2) * TCK)
+    assert done == pytest.approx((ref0 + t.tRFC + 22 + 22 + 4 + 2) * TCK)
     assert m.counters()["refreshes"] >= 1
     assert m.counters()["row_misses"] == 2
 

@@ -171,6 +171,34 @@ def merged_timing(preset: str, overrides: dict) -> dict:
     return timing
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """JEDEC timing of one DRAM in DRAM clock cycles (the keys of ``TIMING_KEYS``)."""
+
+    CL: float
+    CWL: float
+    tRCD: float
+    tRP: float
+    tRAS: float
+    tCCD_S: float
+    tCCD_L: float
+    tRRD_S: float
+    tRRD_L: float
+    tFAW: float
+    tWR: float
+    tWTR_S: float
+    tWTR_L: float
+    tRTP: float
+    tRFC: float
+    tREFI: float
+    tRTRS: float
+    tCTRL: float
+
+    @property
+    def tRC(self) -> float:
+        return self.tRAS + self.tRP
+
+
 @dataclass(frozen=True)
 class DramSpec:
     """A fully resolved DRAM system: organisation, timing (cycles), energies (pJ), mapping."""
@@ -186,7 +214,7 @@ class DramSpec:
     BL: int
     channel_width_bits: int
     tBL: float  # data-bus cycles per burst
-    timing: dict  # name -> cycles (TIMING_KEYS)
+    timing: Timing
     mapping: tuple[str, ...]
     queue_depth: int
     e_act_pJ: float  # one ACT + PRE of a rank-wide row
@@ -258,7 +286,7 @@ def resolve(cfg) -> DramSpec:
         BL=p["BL"],
         channel_width_bits=width,
         tBL=tbl,
-        timing=timing,
+        timing=Timing(**timing),
         mapping=parse_mapping(cfg.mapping or DEFAULT_MAPPING),
         queue_depth=cfg.queue_depth,
         **energies,
