@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ranks", type=int, help="ranks per channel (default: the preset's)")
     p.add_argument("--mapping", help=f"address mapping, e.g. {', '.join(MAPPINGS)}")
     p.add_argument("--pattern", required=True, choices=PATTERNS)
+    p.add_argument("--streams", type=int, default=1,
+                   help="interleaved sequential streams at 64 KiB-aligned bases (seq, mix)")
     p.add_argument("--read-ratio", type=float, help="fraction of reads (default 1, mix 0.75)")
     p.add_argument("--request-bytes", type=int, default=64)
     p.add_argument("--outstanding", type=int, help="requests in flight (default: fill the queues)")
@@ -32,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """Entry point of ``python -m accelsim dram-bench``; returns the exit code."""
     args = _parser().parse_args(argv)
-    for name in ("channels", "ranks", "request_bytes", "outstanding", "requests"):
+    for name in ("channels", "ranks", "request_bytes", "outstanding", "requests", "streams"):
         value = getattr(args, name)
         if value is not None and value <= 0:
             print(f"error: --{name.replace('_', '-')} must be positive", file=sys.stderr)
@@ -49,6 +51,7 @@ def main(argv: list[str]) -> int:
             outstanding=args.outstanding,
             requests=args.requests,
             seed=args.seed,
+            streams=args.streams,
         )
     except ValueError as e:
         msg = str(e).splitlines()[0] if "validation error" not in str(e) else _pyd(e)
@@ -57,7 +60,8 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(res))
     else:
-        print(f"{args.preset} {args.pattern}  ({args.request_bytes} B requests)")
+        streams = f", {args.streams} streams" if args.streams > 1 else ""
+        print(f"{args.preset} {args.pattern}  ({args.request_bytes} B requests{streams})")
         print(f"  peak_GBps       {res['peak_GBps']:9.2f}")
         print(f"  bandwidth_GBps  {res['bandwidth_GBps']:9.2f}  "
               f"({100 * res['bandwidth_GBps'] / res['peak_GBps']:.1f} % of peak)")  # fmt: skip
