@@ -29,6 +29,7 @@ class BankState:
         self.last_col = [0] * n_banks
         self.last_cas = [0.0] * n_banks
         self._bursts_per_row, self._hold, self._tccd_l = bursts_per_row, hold_cycles, tCCD_L
+        self.tracked: set[int] = set()  # banks with closing rows or a streak
 
     def closing_row(self, gb: int, row: int, t0: float) -> tuple | None:
         """The newest closing entry of ``row`` on bank ``gb`` whose precharge is after ``t0``."""
@@ -48,6 +49,7 @@ class BankState:
     def opened(self, gb: int, row: int, req: int, x: float, pre_prev: float | None) -> None:
         """Bank ``gb`` activated ``row`` for request ``req`` (CAS at ``x``); the row it closes
         (if any) precharges at ``pre_prev``."""
+        self.tracked.add(gb)
         closing = self.closing[gb]
         returning = any(e[0] == row for e in closing)  # reopened after a conflict: streamed
         if pre_prev is not None:
@@ -62,13 +64,17 @@ class BankState:
         if req != self.last_req[gb]:
             self.streak[gb] += 1
             self.last_req[gb] = req
+            self.tracked.add(gb)
 
     def cas(self, gb: int, x: float, col: int) -> None:
         """A column command at ``x`` for column ``col`` of the open row."""
         if x >= self.last_cas[gb]:
             self.last_cas[gb], self.last_col[gb] = x, col
 
-    def forget_streams(self, banks) -> None:
+    def forget_streams(self, banks: np.ndarray) -> None:
         """After a bulk transfer: no closing rows or streaks on ``banks``."""
-        for b in banks:
+        if not self.tracked:
+            return
+        for b in self.tracked.intersection(banks.tolist()):
             self.closing[b], self.streak[b] = [], 0
+            self.tracked.discard(b)

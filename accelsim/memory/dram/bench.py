@@ -40,25 +40,9 @@ def run_bench(
     from accelsim.memory.dram.model import make_dram
     from accelsim.spec.config import DramConfig
 
-    if pattern not in PATTERNS:
-        raise ValueError(f"unknown pattern {pattern!r}; expected one of: {', '.join(PATTERNS)}")
-    if request_bytes <= 0:
-        raise ValueError(f"request_bytes must be positive, got {request_bytes}")
-    if streams <= 0:
-        raise ValueError(f"streams must be positive, got {streams}")
-    if streams > 1 and pattern == "random":
-        raise ValueError("streams apply to the seq and mix patterns, not random")
-    if read_ratio is None:
-        read_ratio = 0.75 if pattern == "mix" else 1.0
-    if not 0.0 <= read_ratio <= 1.0:
-        raise ValueError(f"read_ratio must be in [0, 1], got {read_ratio}")
-    cfg = DramConfig(
-        preset=preset,
-        channels=channels,
-        ranks=ranks,
-        mapping=mapping,
-        timing=timing or {},
-    )
+    read_ratio = _check(pattern, request_bytes, streams, read_ratio)
+    cfg = DramConfig(preset=preset, channels=channels, ranks=ranks, mapping=mapping,
+                     timing=timing or {})
     model = make_dram(cfg)
     spec = model.spec
     q = outstanding or spec.queue_depth * spec.ranks * spec.channels
@@ -83,6 +67,23 @@ def run_bench(
     }
 
 
+
+
+def _check(pattern: str, request_bytes: int, streams: int, read_ratio: float | None) -> float:
+    """Validate the stream parameters; the read ratio (default 0.75 for mix, else 1)."""
+    if pattern not in PATTERNS:
+        raise ValueError(f"unknown pattern {pattern!r}; expected one of: {', '.join(PATTERNS)}")
+    if request_bytes <= 0:
+        raise ValueError(f"request_bytes must be positive, got {request_bytes}")
+    if streams <= 0:
+        raise ValueError(f"streams must be positive, got {streams}")
+    if streams > 1 and pattern == "random":
+        raise ValueError("streams apply to the seq and mix patterns, not random")
+    if read_ratio is None:
+        read_ratio = 0.75 if pattern == "mix" else 1.0
+    if not 0.0 <= read_ratio <= 1.0:
+        raise ValueError(f"read_ratio must be in [0, 1], got {read_ratio}")
+    return read_ratio
 
 
 def stream_addresses(n: int, request_bytes: int, streams: int) -> list[int]:

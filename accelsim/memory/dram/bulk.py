@@ -30,8 +30,6 @@ class BulkTimer:
 
     def _refresh_counts(self, x: float, ra_of):
         """Refresh counts at ``x`` indexed like ``ra_of`` (local ranks); scalar for one rank."""
-        if self.spec.ranks == 1:
-            return self.refresh.count(0, x)
         return np.array([self.refresh.count(r, x) for r in range(self.spec.ranks)])[ra_of]
 
     def request(self, t: float, g0: int, n: int, w: bool) -> float:
@@ -39,7 +37,8 @@ class BulkTimer:
         spec, tm, nr, b = self.spec, self.t, self.spec.ranks, self.banks
         p, base = self.layout.plan(g0, n)
         fb = p.fb
-        valid = b.epoch[fb] >= self._refresh_counts(t, p.fb_ra)
+        valid = b.epoch[fb] >= (self.refresh.count(0, t) if nr == 1 else
+                                self._refresh_counts(t, p.fb_ra))
         open_rows = b.open_row[fb]
         hit = valid & (open_rows == (p.fb_row + base) % spec.rows)
         miss = ~hit
@@ -94,6 +93,8 @@ class BulkTimer:
         tm, b, lb = self.t, self.banks, p.lb
         close = done + (tm.CWL + self.spec.tBL + tm.tWR if w else tm.tRTP)
         b.open_row[lb] = (p.lb_row + base) % self.spec.rows
-        b.epoch[lb] = self._refresh_counts(done, p.lb_ra)
+        b.epoch[lb] = (self.refresh.count(0, done) if self.spec.ranks == 1 else
+                       self._refresh_counts(done, p.lb_ra))
         b.pre_ok[lb] = np.maximum(b.pre_ok[lb], close)
-        b.forget_streams(lb.tolist())
+        if b.tracked:
+            b.forget_streams(lb)

@@ -54,10 +54,15 @@ class Bus:
 
     def book(self, s: float, end: float, meta: tuple, t0: float) -> None:
         """Reserve [s, end) (``meta`` as in :attr:`meta`); prune history behind ``t0``."""
-        i = bisect.bisect_left(self.starts, s)
-        self.starts.insert(i, s)
-        self.ends.insert(i, end)
-        self.meta.insert(i, meta)
+        if not self.starts or s > self.starts[-1]:  # the common case: after everything booked
+            self.starts.append(s)
+            self.ends.append(end)
+            self.meta.append(meta)
+        else:
+            i = bisect.bisect_left(self.starts, s)
+            self.starts.insert(i, s)
+            self.ends.insert(i, end)
+            self.meta.insert(i, meta)
         if len(self.starts) > KEEP_RESERVATIONS:
             k = bisect.bisect_left(self.ends, t0 - PRUNE_BEHIND)
             del self.starts[:k], self.ends[:k], self.meta[:k]
