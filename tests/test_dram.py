@@ -197,6 +197,7 @@ def test_streaming_energy_per_bit_matches_family(preset, lo, hi):
         ({"preset": "simple", "bandwidth_GBps": 10, "timing": {"tRCD": 2}}, "JEDEC presets"),
         ({"timing": {"tRP": -1}}, "tRP must be > 0 cycles"),
         ({"timing": {"tRRD_S": 0}}, "tRRD_S must be > 0 cycles"),
+        ({"page_policy": "half"}, "'open' or 'closed'"),
         ({"timing": {"tREFI": 0}}, "tREFI must be > 0 cycles"),
         ({"timing": {"tRCD": float("nan")}}, "tRCD must be a finite number"),
         ({"timing": {"tFAW": float("inf")}}, "tFAW must be a finite number"),
@@ -277,3 +278,17 @@ def test_property_row_hits_never_slower_than_row_misses(preset, n, size):
                 t = 0.0 if outstanding_in_flight else done
             times[kind] = done
         assert times["hit"] <= times["miss"]
+
+
+def test_closed_page_precharges_after_each_request():
+    """page_policy closed: the bank precharges at its earliest precharge (tRAS = 52) after the
+    request; a later access to the same row reopens it (ACT, tRCD) and a different row pays no tRP."""
+    m = ddr4(page_policy="closed")
+    assert m.request(0.0, 0, 64, False) == pytest.approx(50 * TCK)
+    assert m.request(100.0, 128, 64, False) == pytest.approx(100 + (22 + 22 + 4 + 2) * TCK)
+    assert m.request(200.0, ROW, 64, False) == pytest.approx(200 + (22 + 22 + 4 + 2) * TCK)
+    # right after a request, the next ACT waits for the precharge: PRE 52 + tRP 22 = 74
+    assert m.request(200.0 + 40 * TCK, ROW + 256, 64, False) == pytest.approx(
+        (320 + 52 + 22 + 22 + 22 + 4 + 2) * TCK)
+    c = m.counters()
+    assert (c["row_hits"], c["activates"]) == (0, 4)

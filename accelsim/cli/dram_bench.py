@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ranks", type=int, help="ranks per channel (default: the preset's)")
     p.add_argument("--mapping", help=f"address mapping, e.g. {', '.join(MAPPINGS)}")
     p.add_argument("--pattern", required=True, choices=PATTERNS)
+    p.add_argument("--page-policy", choices=("open", "closed"), default="open",
+                   help="keep rows open after an access (default) or precharge after each request")
     p.add_argument("--streams", type=int, default=1,
                    help="interleaved sequential streams at 64 KiB-aligned bases (seq, mix)")
     p.add_argument("--read-ratio", type=float, help="fraction of reads (default 1, mix 0.75)")
@@ -52,6 +54,7 @@ def main(argv: list[str]) -> int:
             requests=args.requests,
             seed=args.seed,
             streams=args.streams,
+            page_policy=args.page_policy,
         )
     except ValueError as e:
         msg = str(e).splitlines()[0] if "validation error" not in str(e) else _pyd(e)

@@ -65,8 +65,9 @@ class DramConfig(Strict):
     ``simple``: ``bandwidth_GBps`` × ``efficiency`` with a fixed ``latency_ns`` per request.
     For the JEDEC presets (``dram_presets.PRESET_NAMES``, docs/dram.md) every organisation field
     and any ``timing`` entry (in DRAM clock cycles, e.g. ``{tRCD: 24}``) can be overridden;
-    ``mapping`` names the address mapping (default ``RoRaBaCoBgCh``) and ``queue_depth`` is the
-    controller queue per rank (the reorder window, in bursts).
+    ``mapping`` names the address mapping (default ``RoRaBaCoBgCh``), ``queue_depth`` is the
+    controller queue per rank (64 B entries) and ``page_policy`` keeps rows ``open`` after an
+    access or precharges them once a request is done (``closed``).
     """
 
     preset: str = "LPDDR4-3200"
@@ -75,6 +76,7 @@ class DramConfig(Strict):
     channel_width_bits: PositiveInt | None = None
     mapping: str | None = None
     queue_depth: PositiveInt = 32
+    page_policy: Literal["open", "closed"] = "open"
     bandwidth_GBps: PositiveFloat | None = None
     efficiency: float = Field(0.9, gt=0, le=1)
     latency_ns: float = Field(100.0, ge=0)

@@ -33,6 +33,7 @@ def run_bench(
     timing: dict | None = None,
     seed: int = 0,
     streams: int = 1,
+    page_policy: str = "open",
 ) -> dict[str, float]:
     """Drive a fresh model with a synthetic stream; return peak/achieved bandwidth, latency, hit rate."""
     import numpy as np
@@ -42,7 +43,7 @@ def run_bench(
 
     read_ratio = _check(pattern, request_bytes, streams, read_ratio)
     cfg = DramConfig(preset=preset, channels=channels, ranks=ranks, mapping=mapping,
-                     timing=timing or {})
+                     timing=timing or {}, page_policy=page_policy)
     model = make_dram(cfg)
     spec = model.spec
     q = outstanding or spec.queue_depth * spec.ranks * spec.channels

@@ -56,6 +56,8 @@ class BulkTimer:
         for i, cp in enumerate(p.channels):
             if hit0[i]:
                 d0 = max(t, col0[i]) + lat
+            elif spec.closed_page:  # the bank precharged after its last access
+                d0 = max(t, pre0[i] + tm.tRP if pre0[i] > 0 else t) + tm.tRCD + lat
             else:  # the first visit's bank must be (re)opened before data flows
                 d0 = (max(t, pre0[i]) + tm.tRP if reopen[i] else t) + tm.tRCD + lat
             act_span = self.layout.act_span(max(acts_rank[cp.ch * nr : cp.ch * nr + nr]))
@@ -92,7 +94,7 @@ class BulkTimer:
         """After a bulk request: the last row each bank saw stays open."""
         tm, b, lb = self.t, self.banks, p.lb
         close = done + (tm.CWL + self.spec.tBL + tm.tWR if w else tm.tRTP)
-        b.open_row[lb] = (p.lb_row + base) % self.spec.rows
+        b.open_row[lb] = -1 if self.spec.closed_page else (p.lb_row + base) % self.spec.rows
         b.epoch[lb] = (self.refresh.count(0, done) if self.spec.ranks == 1 else
                        self._refresh_counts(done, p.lb_ra))
         b.pre_ok[lb] = np.maximum(b.pre_ok[lb], close)

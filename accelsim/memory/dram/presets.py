@@ -217,6 +217,7 @@ class DramSpec:
     timing: Timing
     mapping: tuple[str, ...]
     queue_depth: int
+    closed_page: bool  # precharge every bank a request touched once the request is done
     e_act_pJ: float  # one ACT + PRE of a rank-wide row
     e_rd_burst_pJ: float
     e_wr_burst_pJ: float
@@ -289,6 +290,7 @@ def resolve(cfg) -> DramSpec:
         timing=Timing(**timing),
         mapping=parse_mapping(cfg.mapping or DEFAULT_MAPPING),
         queue_depth=cfg.queue_depth,
+        closed_page=getattr(cfg, "page_policy", "open") == "closed",
         **energies,
     )
 

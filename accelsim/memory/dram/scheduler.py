@@ -54,7 +54,14 @@ class BurstScheduler:
             end = self.burst(c, req, False, t_in)
             bisect.insort(inflight, end - self.t.CL - self.tBL)  # leaves at its CAS
             done = max(done, end)
+        if self.spec.closed_page:
+            self._close(g0, n)
         return done
+
+    def _close(self, g0: int, n: int) -> None:
+        """Closed page: every bank the bursts touched precharges (at its earliest precharge)."""
+        for g in range(g0, g0 + n):
+            self.banks.open_row[self.mapper.bank(self.mapper.decode(g))] = NO_ROW
 
     def write(self, t: float, g0: int, n: int, req: int) -> float:
         """Post the bursts of write request ``req``; drain a full write queue. Accepted at ``t``."""
@@ -71,6 +78,9 @@ class BurstScheduler:
         done = t
         for c, req in bus.wbuf:
             done = max(done, self.burst(c, req, True, t))
+        if self.spec.closed_page:
+            for c, _ in bus.wbuf:
+                self.banks.open_row[self.mapper.bank(c)] = NO_ROW
         bus.wbuf.clear()
         return done
 
@@ -115,6 +125,8 @@ class BurstScheduler:
             a = None
             if not (valid and b.open_row[gb] == c.row):
                 a = start
+                if self.spec.closed_page and b.pre_ok[gb] > 0:  # its precharge after the last use
+                    a = max(start, float(b.pre_ok[gb]) + t.tRP)
                 if valid:  # row conflict: precharge the open row first (after its hold)
                     a = max(start, float(b.pre_ok[gb]), b.hold(gb)) + t.tRP
                 a = self._act_slot(rk, c.ra, c.bg, a)
