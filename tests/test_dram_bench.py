@@ -180,3 +180,14 @@ def test_property_bandwidth_never_exceeds_peak(preset, pattern, request_bytes, o
     assert 0 < res["bandwidth_GBps"] <= res["peak_GBps"]
     assert res["latency_ns_avg"] > 0
     assert 0 <= res["row_hit_rate"] <= 1
+
+
+def test_large_request_timing_does_not_leak_between_timings():
+    """Request plans are cached per DRAM spec, timing included: a run with a slower tCCD_L must
+    not leave its durations to the next run on the stock timing (same geometry; 3 channels so
+    that no other test has planned it before)."""
+    kw = dict(channels=3, request_bytes=64 * 1024, total_bytes=2 * MiB)
+    slow = run_bench("DDR4-2400", "seq", timing={"tCCD_L": 12}, **kw)
+    stock = run_bench("DDR4-2400", "seq", **kw)
+    assert slow["bandwidth_GBps"] < 0.7 * stock["peak_GBps"]  # tCCD_L 12 = 3 bursts per bank group
+    assert stock["bandwidth_GBps"] >= 0.88 * stock["peak_GBps"]
