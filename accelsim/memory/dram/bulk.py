@@ -71,20 +71,20 @@ class BulkTimer:
 
     def _transfer(self, cp, d0: float, dur: float, w: bool, t: float) -> float:
         """Book one channel's share of a request from ``d0`` (``dur`` cycles); its end."""
-        tm, bus = self.t, self.buses[cp.ch]
+        tm, bus, rf = self.t, self.buses[cp.ch], self.refresh
         if bus.starts:
             m = bus.meta[-1]
             tail = bus.ends[-1] + bus.gap(m, cp.ra0, cp.bg0, w)
             if tail >= d0 and (m[2], m[3]) != (cp.ra0, cp.bg0):  # window spans both requests
                 dur = self.layout.overlap_previous(cp.n, dur)
             d0 = max(d0, tail)
-        d0 = self.refresh.unblock(cp.ra0, d0)
+        d0 = rf.unblock(cp.ra0, d0)
         end = d0 + dur
         for r, share in cp.shares:  # refreshes inside the transfer stall the ranks they hit
-            lo, hi = self.refresh.free_window(r)
+            lo, hi = rf.free[r]
             if lo <= d0 - tm.tRP and end < hi:
                 continue
-            k = self.refresh.count(r, end) - self.refresh.count(r, d0 - tm.tRP)
+            k = rf.count(r, end) - rf.count(r, d0 - tm.tRP)
             if k:
                 end += k * share * tm.tRFC
         bus.book(d0, end, (cp.ra0, cp.bg0, cp.ra_l, cp.bg_l, w), t)

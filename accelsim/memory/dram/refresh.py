@@ -14,20 +14,16 @@ class Refresh:
     def __init__(self, timing: Timing, ranks: int) -> None:
         self.t = timing
         self.offset = [timing.tREFI * (r + 0.5) / ranks for r in range(ranks)]
-        self._free = [(0.0, 0.0)] * ranks  # a refresh-free window per rank (cache)
+        self.free = [(0.0, 0.0)] * ranks  # the latest known refresh-free window [lo, hi) per rank
 
     def count(self, ra: int, x: float) -> int:
         """Refreshes of local rank ``ra`` started at or before cycle ``x``."""
         off = self.offset[ra]
         return int((x - off) // self.t.tREFI) + 1 if x >= off else 0
 
-    def free_window(self, ra: int) -> tuple[float, float]:
-        """The latest known refresh-free window [lo, hi) of rank ``ra``."""
-        return self._free[ra]
-
     def unblock(self, ra: int, x: float) -> float:
         """``x`` moved past a refresh of rank ``ra`` if it falls in [start - tRP, end)."""
-        lo, hi = self._free[ra]
+        lo, hi = self.free[ra]
         if lo <= x < hi:  # fast path: inside the current refresh-free window
             return x
         t = self.t
@@ -35,9 +31,13 @@ class Refresh:
         start = self.offset[ra] + k * t.tREFI
         if k >= 0 and x < start + t.tRFC:
             return start + t.tRFC
-        self._free[ra] = (start + t.tRFC if k >= 0 else -math.inf, start + t.tREFI - t.tRP)
+        self.free[ra] = (start + t.tRFC if k >= 0 else -math.inf, start + t.tREFI - t.tRP)
         return x
 
     def issued(self, t_end: float) -> int:
         """Refreshes of all ranks of one channel started by cycle ``t_end``."""
-        return sum(self.count(ra, t_end) for ra in range(len(self.offset)))
+        n, refi = 0, self.t.tREFI
+        for off in self.offset:
+            if t_end >= off:
+                n += int((t_end - off) // refi) + 1
+        return n
