@@ -49,6 +49,30 @@ def test_row_miss_hit_and_conflict_latencies_hand_computed():
     assert (c["row_hits"], c["row_misses"], c["activates"]) == (1, 2, 2)
 
 
+def test_a_later_row_hit_is_served_before_a_booked_conflict():
+    """FR-FCFS across requests: row 0 open (ACT 0, RD 22); a conflict to row 1 books its PRE at
+    tRAS = 52; a hit to row 0 arriving after it still fits before that PRE (RD at 22 + tCCD_L =
+    30, + tRTP 12 = 42 <= 52), so it is served first; the conflict keeps its time."""
+    m = ddr4()
+    assert m.request(0.0, 0, 64, False) == pytest.approx(50 * TCK)
+    assert m.request(0.0, ROW, 64, False) == pytest.approx((52 + 22 + 22 + 22 + 4 + 2) * TCK)
+    assert m.request(0.0, 128, 64, False) == pytest.approx((30 + 22 + 4 + 2) * TCK)
+    c = m.counters()
+    assert (c["row_hits"], c["activates"]) == (1, 2)
+
+
+def test_a_streamed_row_is_held_open_for_a_queue_of_hits():
+    """Two requests hit row 0 (RDs at 22 and 30): it is being streamed, so a conflict waits until
+    a queue's worth of hits could follow: 32 entries x tBL 4 = 128 cycles after the last RD.
+    PRE 158, ACT 180, RD 202, data 224..228, + tCTRL. A third hit arriving later goes first."""
+    m = ddr4()
+    m.request(0.0, 0, 64, False)
+    m.request(0.0, 128, 64, False)
+    assert m.request(0.0, ROW, 64, False) == pytest.approx((158 + 22 + 22 + 22 + 4 + 2) * TCK)
+    assert m.request(0.0, 256, 64, False) == pytest.approx((38 + 22 + 4 + 2) * TCK)
+    assert m.counters()["row_hits"] == 2
+
+
 def test_tras_delays_an_early_conflict():
     m = ddr4()
     m.request(0.0, 0, 64, False)  # ACT at 0
@@ -77,10 +101,10 @@ def test_refresh_blocks_the_rank_and_closes_rows():
     m = ddr4()
     m.request(0.0, 0, 64, False)  # opens row 0 of bank 0
     t = resolve(DramConfig(preset="DDR4-3200")).timing
-    ref0 = t["tREFI"] * 0.5 / 2  # rank 0's first refresh (ranks are staggered)
+    ref0 = t.tREFI * 0.5 / 2  # rank 0's first refresh (ranks are staggered)
     t_ns = (ref0 + 10) * TCK  # inside the refresh: wait tRFC, then the row must be reopened
     done = m.request(t_ns, 128, 64, False)
-    assert done == pytest.approx((ref0 + t["tRFC"] + 22 + 22 + 4 + 2) * TCK)
+    assert done == pytest.approx((ref0 + t.tRFC + 22 + 22 + 4 + 2) * TCK)
     assert m.counters()["refreshes"] >= 1
     assert m.counters()["row_misses"] == 2
 
@@ -171,7 +195,17 @@ def test_streaming_energy_per_bit_matches_family(preset, lo, hi):
         ({"mapping": "RoRaBaCoBgCx"}, "did you mean 'RoRaBaCoBgCh'"),
         ({"preset": "DDR4-3300"}, "did you mean 'DDR4-3200'"),
         ({"preset": "simple", "bandwidth_GBps": 10, "timing": {"tRCD": 2}}, "JEDEC presets"),
-        ({"timing": {"tRP": -1}}, "must be >= 0"),
+        ({"timing": {"tRP": -1}}, "tRP must be > 0 cycles"),
+        ({"timing": {"tRRD_S": 0}}, "tRRD_S must be > 0 cycles"),
+        ({"page_policy": "half"}, "'open' or 'closed'"),
+        ({"timing": {"tREFI": 0}}, "tREFI must be > 0 cycles"),
+        ({"timing": {"tRCD": float("nan")}}, r"timing\.tRCD\s+Input should be a finite number"),
+        ({"timing": {"tFAW": float("inf")}}, r"timing\.tFAW\s+Input should be a finite number"),
+        ({"timing": {"tRAS": 10}}, r"tRCD \(22\) must not exceed tRAS \(10\)"),
+        ({"timing": {"tCCD_S": 12}}, r"tCCD_S \(12\) must not exceed tCCD_L \(8\)"),
+        ({"timing": {"tWTR_S": 20}}, r"tWTR_S \(20\) must not exceed tWTR_L \(12\)"),
+        ({"timing": {"tRRD_S": 50, "tRRD_L": 50}}, r"tRRD_S \(50\) must not exceed tFAW \(48\)"),
+        ({"timing": {"tRFC": 12460}}, r"tREFI \(12480\) must exceed tRFC \+ tRP \(12482\)"),
     ],
 )
 def test_bad_config_is_a_clear_error(kw, needle):
@@ -244,3 +278,17 @@ def test_property_row_hits_never_slower_than_row_misses(preset, n, size):
                 t = 0.0 if outstanding_in_flight else done
             times[kind] = done
         assert times["hit"] <= times["miss"]
+
+
+def test_closed_page_precharges_after_each_request():
+    """page_policy closed: the bank precharges at its earliest precharge (tRAS = 52) after the
+    request; a later access to the same row reopens it (ACT, tRCD) and a different row pays no tRP."""
+    m = ddr4(page_policy="closed")
+    assert m.request(0.0, 0, 64, False) == pytest.approx(50 * TCK)
+    assert m.request(100.0, 128, 64, False) == pytest.approx(100 + (22 + 22 + 4 + 2) * TCK)
+    assert m.request(200.0, ROW, 64, False) == pytest.approx(200 + (22 + 22 + 4 + 2) * TCK)
+    # right after a request, the next ACT waits for the precharge: PRE 52 + tRP 22 = 74
+    assert m.request(200.0 + 40 * TCK, ROW + 256, 64, False) == pytest.approx(
+        (320 + 52 + 22 + 22 + 22 + 4 + 2) * TCK)
+    c = m.counters()
+    assert (c["row_hits"], c["activates"]) == (0, 4)

@@ -26,6 +26,64 @@ REFERENCE = {
 }
 
 
+# Published DRAMsim3 / Ramulator 2 runs with the same organisation, timings, address mapping
+# (RoRaBaCoBgCh) and closed-loop driver as dram-bench: (preset, kwargs, DRAMsim3, Ramulator 2,
+# metric). "2 streams": two interleaved sequential streams at 64 KiB-aligned bases.
+KiB = 1024
+SAME_ORG = {
+    "lpddr4_seq_64B": ("LPDDR4-2400", dict(pattern="seq"), 4.41, 4.41, "bw"),
+    "lpddr4_random_64B": ("LPDDR4-2400", dict(pattern="random"), 4.37, 4.34, "bw"),
+    "lpddr4_mix_64B": ("LPDDR4-2400", dict(pattern="mix"), 4.24, 4.16, "bw"),
+    "lpddr4_seq_4KiB": ("LPDDR4-2400", dict(pattern="seq", request_bytes=4 * KiB), 4.41, 4.41, "bw"),
+    "lpddr4_seq_64KiB": ("LPDDR4-2400", dict(pattern="seq", request_bytes=64 * KiB), 4.41, 4.41, "bw"),
+    "lpddr4_random_4KiB": ("LPDDR4-2400", dict(pattern="random", request_bytes=4 * KiB), 4.41, 4.41,
+                           "bw"),
+    "lpddr4_2streams_64B": ("LPDDR4-2400", dict(pattern="seq", streams=2), 3.76, 4.05, "bw"),
+    "lpddr4_2streams_4KiB": ("LPDDR4-2400", dict(pattern="seq", streams=2, request_bytes=4 * KiB),
+                             4.41, 4.41, "bw"),
+    "lpddr4_latency_hit": ("LPDDR4-2400", dict(pattern="seq", outstanding=1), 38.6, 38.5, "lat"),
+    "lpddr4_latency_random": ("LPDDR4-2400", dict(pattern="random", outstanding=1), 73.0, 73.5, "lat"),
+    "ddr4_seq_64B": ("DDR4-3200", dict(pattern="seq"), 24.11, 24.31, "bw"),
+    "ddr4_random_64B": ("DDR4-3200", dict(pattern="random"), 15.31, 15.28, "bw"),
+    "ddr4_mix_64B": ("DDR4-3200", dict(pattern="mix"), 21.87, 22.25, "bw"),
+    "ddr4_random_4KiB": ("DDR4-3200", dict(pattern="random", request_bytes=4 * KiB), 23.40, 23.73, "bw"),
+    "ddr4_2streams_64B": ("DDR4-3200", dict(pattern="seq", streams=2), 17.86, 20.26, "bw"),
+    "ddr4_2streams_4KiB": ("DDR4-3200", dict(pattern="seq", streams=2, request_bytes=4 * KiB),
+                           20.87, 20.89, "bw"),
+    "ddr4_latency_hit": ("DDR4-3200", dict(pattern="seq", outstanding=1), 17.7, 17.8, "lat"),
+    "ddr4_latency_random": ("DDR4-3200", dict(pattern="random", outstanding=1), 47.0, 45.2, "lat"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(SAME_ORG))
+def test_same_organisation_within_10_percent_of_the_nearer_reference(case):
+    preset, kw, dramsim3, ramulator, metric = SAME_ORG[case]
+    small = kw.get("request_bytes", 64) <= 64
+    total = (MiB // 2 if small else 2 * MiB) if metric == "bw" else MiB // 8
+    res = run_bench(preset, total_bytes=total, **kw)
+    got = res["bandwidth_GBps"] if metric == "bw" else res["latency_ns_avg"]
+    near = min((dramsim3, ramulator), key=lambda ref: abs(got - ref))
+    assert abs(got - near) <= 0.10 * near, f"{case}: {got:.2f} vs {dramsim3} / {ramulator}"
+
+
+@pytest.mark.parametrize("preset", ["LPDDR4-2400", "DDR4-3200"])
+def test_two_streams_sharing_banks_keep_their_rows_open(preset):
+    """FR-FCFS: the streams hit the same banks in different rows; row hits are served first, so
+    most bursts hit (a model booking bursts in arrival order ping-pongs: every burst misses)."""
+    two = run_bench(preset, "seq", streams=2, total_bytes=MiB // 4)
+    assert two["row_hit_rate"] >= 0.9
+    assert two["bandwidth_GBps"] >= 0.7 * two["peak_GBps"]
+
+
+def test_streams_start_at_64KiB_aligned_bases_in_the_same_banks():
+    from accelsim.memory.dram.bench import stream_addresses
+
+    assert stream_addresses(6, 64, 2) == [0, 65536, 64, 65600, 128, 65664]
+    # 2 MiB in two streams: bases 1 MiB apart (a multiple of every preset's bank sweep)
+    addrs = stream_addresses(2 * MiB // 64, 64, 2)
+    assert addrs[1] == MiB and addrs[-1] == MiB + MiB - 64
+
+
 @pytest.mark.parametrize("stream", list(REFERENCE))
 def test_ddr4_3200_matches_reference_simulators(stream):
     kw, dramsim3, ramulator, metric = REFERENCE[stream]
@@ -122,3 +180,14 @@ def test_property_bandwidth_never_exceeds_peak(preset, pattern, request_bytes, o
     assert 0 < res["bandwidth_GBps"] <= res["peak_GBps"]
     assert res["latency_ns_avg"] > 0
     assert 0 <= res["row_hit_rate"] <= 1
+
+
+def test_large_request_timing_does_not_leak_between_timings():
+    """Request plans are cached per DRAM spec, timing included: a run with a slower tCCD_L must
+    not leave its durations to the next run on the stock timing (same geometry; 3 channels so
+    that no other test has planned it before)."""
+    kw = dict(channels=3, request_bytes=64 * 1024, total_bytes=2 * MiB)
+    slow = run_bench("DDR4-2400", "seq", timing={"tCCD_L": 12}, **kw)
+    stock = run_bench("DDR4-2400", "seq", **kw)
+    assert slow["bandwidth_GBps"] < 0.7 * stock["peak_GBps"]  # tCCD_L 12 = 3 bursts per bank group
+    assert stock["bandwidth_GBps"] >= 0.88 * stock["peak_GBps"]

@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pattern", required=True, choices=PATTERNS, metavar="PATTERN",
                    help="address stream: seq (sequential), random (uniform) or mix (random "
                         "reads and writes)")
+    p.add_argument("--page-policy", choices=("open", "closed"), default="open",
+                   help="keep rows open after an access (default) or precharge after each request")
+    p.add_argument("--streams", type=int, default=1,
+                   help="interleaved sequential streams at 64 KiB-aligned bases (seq, mix)")
     p.add_argument("--read-ratio", type=float, help="fraction of reads (default 1, mix 0.75)")
     p.add_argument("--request-bytes", type=int, default=64, metavar="B",
                    help="bytes per request (default: 64)")
@@ -44,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """Entry point of ``python -m accelsim dram-bench``; returns the exit code."""
     args = _parser().parse_args(argv)
-    for name in ("channels", "ranks", "request_bytes", "outstanding", "requests"):
+    for name in ("channels", "ranks", "request_bytes", "outstanding", "requests", "streams"):
         value = getattr(args, name)
         if value is not None and value <= 0:
             print(f"error: --{name.replace('_', '-')} must be positive", file=sys.stderr)
@@ -61,6 +65,8 @@ def main(argv: list[str]) -> int:
             outstanding=args.outstanding,
             requests=args.requests,
             seed=args.seed,
+            streams=args.streams,
+            page_policy=args.page_policy,
         )
     except ValueError as e:
         msg = str(e).splitlines()[0] if "validation error" not in str(e) else _pyd(e)
@@ -69,7 +75,8 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(res))
     else:
-        print(f"{args.preset} {args.pattern}  ({args.request_bytes} B requests)")
+        streams = f", {args.streams} streams" if args.streams > 1 else ""
+        print(f"{args.preset} {args.pattern}  ({args.request_bytes} B requests{streams})")
         print(f"  peak_GBps       {res['peak_GBps']:9.2f}")
         print(f"  bandwidth_GBps  {res['bandwidth_GBps']:9.2f}  "
               f"({100 * res['bandwidth_GBps'] / res['peak_GBps']:.1f} % of peak)")  # fmt: skip

@@ -11,6 +11,7 @@ def main(args) -> int:
     from rich.console import Console
 
     import accelsim
+    from accelsim.memory import describe_dram
     from accelsim.report import print_table, write_outputs
     from accelsim.report.files import check_out_dir
 
@@ -36,6 +37,7 @@ def main(args) -> int:
         print(summary_json(result.summary), end="")
     elif not args.quiet:
         print_table(result, console)
+    console.print(f"DRAM: {describe_dram(result.summary['dram'])}")
     console.print(f"wrote {out}/summary.json and {out}/layers.csv "
                   f"(simulated in {result.elapsed_s:.2f} s)")
     return 0

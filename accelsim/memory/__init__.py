@@ -52,3 +52,27 @@ def peak_GBps(cfg) -> float:
     from accelsim.memory.dram.presets import resolve
 
     return resolve(cfg).peak_GBps
+
+
+def effective_dram(cfg) -> dict:
+    """The DRAM a config resolves to: preset, channels, width, ranks and peak bandwidth."""
+    if cfg.preset in ("ideal", "simple"):
+        return {"preset": cfg.preset, "channels": None, "channel_width_bits": None, "ranks": None,
+                "peak_GBps": peak_GBps(cfg)}
+    from accelsim.memory.dram.presets import resolve
+
+    spec = resolve(cfg)
+    return {"preset": cfg.preset, "channels": spec.channels,
+            "channel_width_bits": spec.channel_width_bits, "ranks": spec.ranks,
+            "peak_GBps": spec.peak_GBps}
+
+
+def describe_dram(eff: dict) -> str:
+    """One line for the console, e.g. ``HBM2-2000, 8 ch × 128 bit, 1 rank, 256.0 GB/s peak``."""
+    if eff["preset"] == "ideal":
+        return "ideal (no DRAM time)"
+    if eff["channels"] is None:
+        return f"{eff['preset']}, {eff['peak_GBps']:.1f} GB/s peak"
+    ranks = eff["ranks"]
+    return (f"{eff['preset']}, {eff['channels']} ch × {eff['channel_width_bits']} bit, "
+            f"{ranks} rank{'s' if ranks > 1 else ''}, {eff['peak_GBps']:.1f} GB/s peak")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accelsim.memory import effective_dram
 from accelsim.report.columns import READ_STREAMS, WEIGHT_STREAMS, WRITE_STREAMS, read_column, write_column
 
 
@@ -47,6 +48,7 @@ def summary(cfg, version: str, main, base=None) -> dict:
         "accelsim_version": version,
         "seed": cfg.seed,
         "scheme": cfg.compression.label,
+        "dram": effective_dram(cfg.arch.dram),
         "totals": totals(main.rows, main.clock_MHz, main.peak_GBps),
     }
     if base is not None:

@@ -75,8 +75,9 @@ class DramConfig(Strict):
     ``simple``: ``bandwidth_GBps`` × ``efficiency`` with a fixed ``latency_ns`` per request.
     For the JEDEC presets (``dram_presets.PRESET_NAMES``, docs/dram.md) every organisation field
     and any ``timing`` entry (in DRAM clock cycles, e.g. ``{tRCD: 24}``) can be overridden;
-    ``mapping`` names the address mapping (default ``RoRaBaCoBgCh``) and ``queue_depth`` is the
-    controller queue per rank (the reorder window, in bursts).
+    ``mapping`` names the address mapping (default ``RoRaBaCoBgCh``), ``queue_depth`` is the
+    controller queue per rank (64 B entries) and ``page_policy`` keeps rows ``open`` after an
+    access or precharges them once a request is done (``closed``).
     """
 
     preset: str = "LPDDR4-3200"
@@ -85,6 +86,7 @@ class DramConfig(Strict):
     channel_width_bits: PositiveInt | None = None
     mapping: str | None = None
     queue_depth: PositiveInt = 32
+    page_policy: Literal["open", "closed"] = "open"
     bandwidth_GBps: PositiveFloat | None = None
     efficiency: float = Field(0.9, gt=0, le=1)
     latency_ns: float = Field(100.0, ge=0)
@@ -107,7 +109,7 @@ class DramConfig(Strict):
                     f"use e.g. preset: {dram_presets.PRESET_NAMES[0]}"
                 )
             return self
-        dram_presets.check_timing_keys(self.timing)
+        dram_presets.merged_timing(self.preset, self.timing)
         if self.mapping is not None:
             dram_presets.parse_mapping(self.mapping)
         return self

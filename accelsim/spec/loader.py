@@ -24,6 +24,8 @@ from accelsim.spec.config import WorkloadConfig
 from accelsim.spec.yaml_text import YamlSyntaxError, parse_text, read_text_yaml
 
 DATA = Path(__file__).parent / "data"
+# Keys that belong to one DRAM preset: a new ``dram.preset`` drops those not set in the same place.
+DRAM_OWN_KEYS = ("channels", "ranks", "channel_width_bits", "timing")
 
 
 @lru_cache(maxsize=1)
@@ -83,10 +85,25 @@ def resolve_arch(spec: Any, base_dir: Path, where: str, chain: tuple = ()) -> di
         if "preset" in spec and not isinstance(spec.get("preset"), dict):
             name = spec["preset"]
             rest = {k: v for k, v in spec.items() if k != "preset"}
-            return deep_merge(resolve_arch(name, base_dir, where, chain), rest)
+            base = resolve_arch(name, base_dir, where, chain)
+            new_dram = rest.get("dram")
+            if isinstance(new_dram, dict) and "preset" in new_dram:
+                _new_dram_preset(base, new_dram["preset"], set(new_dram))
+            return deep_merge(base, rest)
         return spec
     raise ConfigError(f"{where}: arch must be a preset name, a file path or a mapping, "
                       f"got {type(spec).__name__}")
+
+
+def _new_dram_preset(arch: dict, preset: Any, kept: set[str]) -> None:
+    """Give ``arch`` a new DRAM preset: its organisation and timing keys are dropped unless
+    they are in ``kept`` (set in the same place as the preset)."""
+    dram = arch.get("dram")
+    if not isinstance(dram, dict) or dram.get("preset") == preset:
+        return
+    for key in DRAM_OWN_KEYS:
+        if key not in kept:
+            dram.pop(key, None)
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -207,12 +224,16 @@ def build_workload(data: Any, base_dir: Path, label: str, overrides=(),
     data["arch"] = resolve_arch(data["arch"], base_dir, f"{label}: arch")
     _resolve_paths(data, base_dir)
     here = Path.cwd() if override_dir is None else Path(override_dir)
-    for text, keys, value in override_items(overrides):
+    items = list(override_items(overrides))
+    dram_keys = {keys[2] for _, keys, _ in items if keys[:2] == ["arch", "dram"] and len(keys) > 2}
+    for text, keys, value in items:
         if keys in (["arch"], ["arch", "preset"]):  # a whole new architecture
             data["arch"] = resolve_arch(value, here, text)
             continue
         if len(keys) == 1 and keys[0] in PATH_KEYS and isinstance(value, str):
             value = str((here / value).resolve())
+        if keys == ["arch", "dram", "preset"] and isinstance(data["arch"], dict):
+            _new_dram_preset(data["arch"], value, dram_keys)
         set_path(data, keys, value, text)
     try:
         cfg = WorkloadConfig.model_validate(data)

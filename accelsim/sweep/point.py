@@ -24,7 +24,7 @@ METRICS = (
     "scheme", "cycles", "time_ms", "speedup_vs_baseline", "baseline_scheme", "baseline_cycles",
     "baseline_time_ms", "cycles_compute", "stall_dram", "stall_decoder", "stall_codebook",
     "dram_bytes", *STREAM_COLUMNS,
-    "bandwidth_GBps", "peak_bandwidth_GBps", "weight_bits_fetched_per_weight",
+    "bandwidth_GBps", "peak_bandwidth_GBps", "dram_peak_GBps", "weight_bits_fetched_per_weight",
     "energy_total_pJ", "baseline_energy_total_pJ",
 )
 
@@ -56,6 +56,7 @@ def metrics(summary: dict) -> dict:
     for key in ("cycles_compute", "stall_dram", "stall_decoder", "stall_codebook", "dram_bytes",
                 "bandwidth_GBps", "peak_bandwidth_GBps", "weight_bits_fetched_per_weight"):
         out[key] = t.get(key)
+    out["dram_peak_GBps"] = (summary.get("dram") or {}).get("peak_GBps")
     for stream, nbytes in t.get("dram_read_B", {}).items():
         out[read_column(stream)] = nbytes
     for key, nbytes in t.get("dram_write_B", {}).items():

@@ -1,7 +1,9 @@
 """``dram-bench``: a microbenchmark of the DRAM model alone (synthetic request streams).
 
 Streams: ``seq`` (consecutive addresses), ``random`` (uniform, request-aligned) and ``mix``
-(consecutive addresses, each request a write with probability ``1 - read_ratio``). A closed
+(consecutive addresses, each request a write with probability ``1 - read_ratio``); with
+``streams`` > 1, ``seq`` and ``mix`` interleave that many sequential streams
+(:func:`stream_addresses`). A closed
 loop keeps ``outstanding`` requests in flight (default: enough to fill the controller queue of
 every rank): the next one is issued when one completes, so ``--outstanding 1`` measures unloaded
 latency. Latency is averaged over reads (writes are posted)
@@ -13,6 +15,7 @@ from __future__ import annotations
 import heapq
 
 PATTERNS = ("seq", "random", "mix")
+STREAM_ALIGN = 64 << 10
 
 
 def run_bench(
@@ -29,28 +32,18 @@ def run_bench(
     total_bytes: int = 2 << 20,
     timing: dict | None = None,
     seed: int = 0,
+    streams: int = 1,
+    page_policy: str = "open",
 ) -> dict[str, float]:
-    """Drive a fresh model with one stream; return peak/achieved bandwidth, latency, hit rate."""
+    """Drive a fresh model with a synthetic stream; return peak/achieved bandwidth, latency, hit rate."""
     import numpy as np
 
     from accelsim.memory.dram.model import make_dram
     from accelsim.spec.config import DramConfig
 
-    if pattern not in PATTERNS:
-        raise ValueError(f"unknown pattern {pattern!r}; expected one of: {', '.join(PATTERNS)}")
-    if request_bytes <= 0:
-        raise ValueError(f"request_bytes must be positive, got {request_bytes}")
-    if read_ratio is None:
-        read_ratio = 0.75 if pattern == "mix" else 1.0
-    if not 0.0 <= read_ratio <= 1.0:
-        raise ValueError(f"read_ratio must be in [0, 1], got {read_ratio}")
-    cfg = DramConfig(
-        preset=preset,
-        channels=channels,
-        ranks=ranks,
-        mapping=mapping,
-        timing=timing or {},
-    )
+    read_ratio = _check(pattern, request_bytes, streams, read_ratio)
+    cfg = DramConfig(preset=preset, channels=channels, ranks=ranks, mapping=mapping,
+                     timing=timing or {}, page_policy=page_policy)
     model = make_dram(cfg)
     spec = model.spec
     q = outstanding or spec.queue_depth * spec.ranks * spec.channels
@@ -60,7 +53,7 @@ def run_bench(
     if pattern == "random":
         addrs = rng.integers(0, capacity // request_bytes, size=n) * request_bytes
     else:
-        addrs = np.arange(n, dtype=np.int64) * request_bytes
+        addrs = np.asarray(stream_addresses(n, request_bytes, streams), dtype=np.int64)
     writes = rng.random(n) >= read_ratio
     addrs, writes = addrs.tolist(), writes.tolist()
     t_end, lat_sum, lat_n = _closed_loop(model, addrs, writes, request_bytes, q)
@@ -75,6 +68,32 @@ def run_bench(
     }
 
 
+
+
+def _check(pattern: str, request_bytes: int, streams: int, read_ratio: float | None) -> float:
+    """Validate the stream parameters; the read ratio (default 0.75 for mix, else 1)."""
+    if pattern not in PATTERNS:
+        raise ValueError(f"unknown pattern {pattern!r}; expected one of: {', '.join(PATTERNS)}")
+    if request_bytes <= 0:
+        raise ValueError(f"request_bytes must be positive, got {request_bytes}")
+    if streams <= 0:
+        raise ValueError(f"streams must be positive, got {streams}")
+    if streams > 1 and pattern == "random":
+        raise ValueError("streams apply to the seq and mix patterns, not random")
+    if read_ratio is None:
+        read_ratio = 0.75 if pattern == "mix" else 1.0
+    if not 0.0 <= read_ratio <= 1.0:
+        raise ValueError(f"read_ratio must be in [0, 1], got {read_ratio}")
+    return read_ratio
+
+
+def stream_addresses(n: int, request_bytes: int, streams: int) -> list[int]:
+    """Addresses of ``n`` requests of ``streams`` interleaved sequential streams (request ``i``
+    belongs to stream ``i mod streams``); each stream starts at a 64 KiB-aligned base, an equal
+    share of the total apart, as the engine places tiles: same banks, different rows."""
+    share = -(-n // streams) * request_bytes
+    stride = -(-share // STREAM_ALIGN) * STREAM_ALIGN
+    return [(i % streams) * stride + (i // streams) * request_bytes for i in range(n)]
 
 
 def _closed_loop(model, addrs: list, writes: list, request_bytes: int, q: int):

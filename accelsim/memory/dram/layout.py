@@ -1,15 +1,63 @@
 """Row-visit layout of large DRAM requests: which rows a contiguous burst range touches and the
-steady-state time per channel, cached per geometry (used by :mod:`accelsim.memory.dram.model`)."""
+steady-state time per channel (used by :mod:`accelsim.memory.dram.bulk`).
+
+One :class:`BulkLayout` per DRAM spec and mapping (memoised by :func:`layout_for`, so the models
+of a baseline and of every sweep point with the same DRAM share it); each layout caches the
+:class:`RequestPlan` of every (offset within one sweep of all banks, length) it has seen.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from accelsim.memory.dram.presets import DramSpec
 
-_PLANS: dict[tuple, dict] = {}  # request plans, shared by models with the same geometry
+MAX_PLANS = 20000  # plans kept per layout
+
+
+class ChannelPlan(NamedTuple):
+    """One channel's share of a request: bursts, static duration, rank shares, and the
+    (rank, bank group) of its first and last burst."""
+
+    ch: int
+    n: int
+    static: float
+    shares: list[tuple[int, float]]
+    ra0: int
+    bg0: int
+    ra_l: int
+    bg_l: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPlan:
+    """The static structure of a request: first/last visit of every bank it touches (``fb``,
+    ``lb``: global banks; rows relative to the request's sweep; ranks), the ACTs it needs
+    among its own visits, and per channel a :class:`ChannelPlan`."""
+
+    fb: np.ndarray
+    fb_row: np.ndarray
+    fb_rk: np.ndarray
+    fb_ra: np.ndarray
+    lb: np.ndarray
+    lb_row: np.ndarray
+    lb_ra: np.ndarray
+    static_acts: int
+    channels: tuple[ChannelPlan, ...]
+    pos0: np.ndarray  # index in fb of each channel's first bank
+    b0: np.ndarray  # each channel's first bank
+    acts_rank: np.ndarray  # static ACTs per global rank
+
+
+@lru_cache(maxsize=32)
+def layout_for(spec: DramSpec, radix: tuple[tuple[str, int], ...]) -> BulkLayout:
+    """The shared layout of one DRAM spec (timing included: durations depend on it)."""
+    return BulkLayout(spec, dict(radix))
 
 
 class BulkLayout:
@@ -24,6 +72,7 @@ class BulkLayout:
     def __init__(self, spec: DramSpec, radix: dict[str, int]) -> None:
         t = spec.timing
         self.spec = spec
+        self._plans: dict[tuple[int, int], RequestPlan] = {}
         self.q = spec.queue_depth
         m = list(spec.mapping)
         self.n_ch = spec.channels
@@ -38,22 +87,21 @@ class BulkLayout:
         self.block = self.r_co * self.p_low
         lanes = dict(low)
         lanes_rbg = lanes.get("Ra", 1) * lanes.get("Bg", 1)
-        bus = max(spec.tBL, t["tCCD_S"])
+        bus = max(spec.tBL, t.tCCD_S)
         switch = 0.0
         if lanes.get("Ra", 1) > 1:  # ranks alternate inside a block: one switch per period
             below_ra = math.prod(r for f, r in low[[f for f, _ in low].index("Ra") + 1 :])
-            switch = t["tRTRS"] / below_ra
-        self.cpb_alone = max(bus, t["tCCD_L"] / lanes_rbg) + switch
+            switch = t.tRTRS / below_ra
+        self.cpb_alone = max(bus, t.tCCD_L / lanes_rbg) + switch
         # the reorder window overlaps consecutive blocks; they differ in the lowest high field
         up = next((f for f, r in reversed(high) if r > 1), None)
         pair = lanes_rbg * 2 if up in ("Bg", "Ra") else lanes_rbg
-        pair_switch = t["tRTRS"] / 2 if up == "Ra" else switch
-        self.cpb_pair = min(self.cpb_alone, max(bus, t["tCCD_L"] / pair) + pair_switch)
-        self.t_faw, self.t_rrd = max(t["tFAW"], 4 * t["tRRD_S"]), t["tRRD_S"]
-        self.t_rc = t["tRAS"] + t["tRP"]
+        pair_switch = t.tRTRS / 2 if up == "Ra" else switch
+        self.cpb_pair = min(self.cpb_alone, max(bus, t.tCCD_L / pair) + pair_switch)
+        self.t_faw, self.t_rrd = max(t.tFAW, 4 * t.tRRD_S), t.tRRD_S
+        self.t_rc = t.tRC
         self.low_div = self._divisors(low)
         self.high_div = self._divisors(high)
-        self._key = (spec.mapping, tuple(radix.items()))
 
     @staticmethod
     def _divisors(fields: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
@@ -95,18 +143,17 @@ class BulkLayout:
         blocks = np.where(l1 > l0, (l1 - 1) // self.block - l0 // self.block + 1, 0)
         return ch, bank, row, count[keep], blocks
 
-    def plan(self, g0: int, n: int) -> tuple[dict, int]:
+    def plan(self, g0: int, n: int) -> tuple[RequestPlan, int]:
         """The cached static structure of a request, and its row offset."""
         base, r0 = divmod(g0, self.period) if self.period else (0, g0)
-        key = (self._key, r0, n)
-        p = _PLANS.get(key)
+        p = self._plans.get((r0, n))
         if p is None:
-            if len(_PLANS) > 20000:
-                _PLANS.clear()
-            p = _PLANS[key] = self._make_plan(r0, n)
+            if len(self._plans) > MAX_PLANS:
+                self._plans.clear()
+            p = self._plans[(r0, n)] = self._make_plan(r0, n)
         return p, base
 
-    def _make_plan(self, g0: int, n: int) -> dict:
+    def _make_plan(self, g0: int, n: int) -> RequestPlan:
         spec, nr = self.spec, self.spec.ranks
         nb = spec.banks_per_rank
         vch, gb, row, cnt, blocks = self.visits(g0, n)
@@ -128,20 +175,20 @@ class BulkLayout:
             b0, bl = int(gb[i0]), int(gb[il])
             shares = [(r, float(s) / n_c[ch]) for r, s in enumerate(per_rank[ch]) if s > 0]
             static = self.duration(int(n_c[ch]), int(blocks[ch]), float(bank_acts[ch].max()))
-            channels.append((
+            channels.append(ChannelPlan(
                 ch, int(n_c[ch]), static, shares, (b0 // nb) % nr,
                 (b0 // spec.banks_per_group) % spec.bankgroups,
                 (bl // nb) % nr, (bl // spec.banks_per_group) % spec.bankgroups,
             ))  # fmt: skip
             pos0.append(int(np.searchsorted(fb, b0)))
             b0s.append(b0)
-        return {
-            "fb": fb, "fb_row": rows[first], "fb_rk": rks[first], "fb_ra": rks[first] % nr,
-            "lb": gbs[last], "lb_row": rows[last], "lb_ra": rks[last] % nr,
-            "static_acts": int(again.sum()), "channels": channels,
-            "pos0": np.array(pos0), "b0": np.array(b0s),
-            "acts_rank": np.bincount(rks[again], minlength=self.n_ch * nr),
-        }  # fmt: skip
+        return RequestPlan(
+            fb=fb, fb_row=rows[first], fb_rk=rks[first], fb_ra=rks[first] % nr,
+            lb=gbs[last], lb_row=rows[last], lb_ra=rks[last] % nr,
+            static_acts=int(again.sum()), channels=tuple(channels),
+            pos0=np.array(pos0), b0=np.array(b0s),
+            acts_rank=np.bincount(rks[again], minlength=self.n_ch * nr),
+        )
 
     def duration(self, n: int, blocks: int, acts_bank: float) -> float:
         """Data-bus cycles for ``n`` bursts of one channel spread over ``blocks`` blocks,

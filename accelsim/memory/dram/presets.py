@@ -125,15 +125,78 @@ def parse_mapping(name: str) -> tuple[str, ...]:
     return fields
 
 
+# JEDEC relations the model relies on: (smaller, larger) — the first may not exceed the second.
+TIMING_ORDER = (
+    ("tRCD", "tRAS"),  # the row stays open at least until its first column command
+    ("tCCD_S", "tCCD_L"), ("tRRD_S", "tRRD_L"), ("tWTR_S", "tWTR_L"),
+    ("tRRD_S", "tFAW"),  # four ACTs per tFAW window
+)  # fmt: skip
+
+
 def check_timing_keys(timing: dict) -> None:
-    """Raise ValueError naming the first unknown timing key (with a did-you-mean hint)."""
+    """Raise ValueError naming the first unknown or non-finite / non-positive timing override.
+
+    Every JEDEC value must be finite and > 0 cycles; ``tCTRL`` (a pipeline latency) may be 0.
+    """
+    import math
+
     from accelsim.errors import did_you_mean
 
     for key, value in timing.items():
         if key not in TIMING_KEYS:
             raise ValueError(f"unknown DRAM timing {key!r}{did_you_mean(key, TIMING_KEYS)}")
-        if value < 0:
-            raise ValueError(f"DRAM timing {key} must be >= 0 cycles, got {value}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"DRAM timing {key} must be a finite number of cycles, got {value!r}")
+        if value < 0 or (value == 0 and key != "tCTRL"):
+            raise ValueError(f"DRAM timing {key} must be > 0 cycles, got {value}")
+
+
+def check_timing_relations(timing: dict, preset: str) -> None:
+    """Raise ValueError naming the key when merged timing breaks a relation the model relies on."""
+    for small, large in TIMING_ORDER:
+        if timing[small] > timing[large]:
+            raise ValueError(f"DRAM timing {small} ({timing[small]:g}) must not exceed {large} "
+                             f"({timing[large]:g}) on {preset}; raise {large} or lower {small}")
+    busy = timing["tRFC"] + timing["tRP"]
+    if busy >= timing["tREFI"]:
+        raise ValueError(f"DRAM timing tREFI ({timing['tREFI']:g}) must exceed tRFC + tRP ({busy:g}) "
+                         f"on {preset}: refresh would leave no time for data")
+
+
+def merged_timing(preset: str, overrides: dict) -> dict:
+    """A preset's timing with ``overrides`` on top, every value and relation checked."""
+    check_timing_keys(overrides)
+    timing = {**PRESETS[preset]["timing"], **overrides}
+    check_timing_relations(timing, preset)
+    return timing
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """JEDEC timing of one DRAM in DRAM clock cycles (the keys of ``TIMING_KEYS``)."""
+
+    CL: float
+    CWL: float
+    tRCD: float
+    tRP: float
+    tRAS: float
+    tCCD_S: float
+    tCCD_L: float
+    tRRD_S: float
+    tRRD_L: float
+    tFAW: float
+    tWR: float
+    tWTR_S: float
+    tWTR_L: float
+    tRTP: float
+    tRFC: float
+    tREFI: float
+    tRTRS: float
+    tCTRL: float
+
+    @property
+    def tRC(self) -> float:
+        return self.tRAS + self.tRP
 
 
 @dataclass(frozen=True)
@@ -151,9 +214,10 @@ class DramSpec:
     BL: int
     channel_width_bits: int
     tBL: float  # data-bus cycles per burst
-    timing: dict  # name -> cycles (TIMING_KEYS)
+    timing: Timing
     mapping: tuple[str, ...]
     queue_depth: int
+    closed_page: bool  # precharge every bank a request touched once the request is done
     e_act_pJ: float  # one ACT + PRE of a rank-wide row
     e_rd_burst_pJ: float
     e_wr_burst_pJ: float
@@ -206,8 +270,7 @@ def resolve(cfg) -> DramSpec:
 
         raise ValueError(f"unknown DRAM preset {cfg.preset!r}{did_you_mean(cfg.preset, PRESETS)}")
     p = PRESETS[cfg.preset]
-    check_timing_keys(cfg.timing)
-    timing = {**p["timing"], **cfg.timing}
+    timing = merged_timing(cfg.preset, cfg.timing)
     width = cfg.channel_width_bits or p["channel_width_bits"]
     devices = max(1, width // p["device_width_bits"])
     tbl = p["BL"] / p["beats_per_clock"]
@@ -224,9 +287,10 @@ def resolve(cfg) -> DramSpec:
         BL=p["BL"],
         channel_width_bits=width,
         tBL=tbl,
-        timing=timing,
+        timing=Timing(**timing),
         mapping=parse_mapping(cfg.mapping or DEFAULT_MAPPING),
         queue_depth=cfg.queue_depth,
+        closed_page=getattr(cfg, "page_policy", "open") == "closed",
         **energies,
     )
 
