@@ -3,7 +3,8 @@
 1. ``spec.layers.resolve_layers``   — the workload's layers (zoo, ``layers:`` list, ONNX)
 2. ``plan.formats.load_trace``      — real indices from a trace, checksums verified
 3. per compression scheme (the workload's, then the baseline's):
-   a. ``plan.plan.build_plans``     — format, mapping, schedule, placement, decoder work
+   a. ``plan.plan.build_plans``     — format, mapping, schedule, placement, decoder work;
+      ``search.select.Chooser`` picks each mapping (constraints, near-ties simulated alone)
    b. ``memory.make_memory``        — a fresh memory model
    c. ``engine.Engine.run``         — the discrete-event simulation
    d. ``report.rows.layer_row``     — one ``layers.csv`` row per layer
@@ -22,6 +23,7 @@ from accelsim.plan.plan import build_plans
 from accelsim.report import energy
 from accelsim.report.rows import layer_row
 from accelsim.report.totals import summary
+from accelsim.search.select import Chooser
 from accelsim.spec.layers import resolve_layers
 
 
@@ -48,7 +50,7 @@ def run_scheme(cfg, layers, comp, trace=None, progress=None) -> SchemeRun:
     ``progress(layers_done, layers)`` follows the simulation."""
     arch = cfg.arch
     memory = make_memory(arch.dram)
-    plans = build_plans(cfg, layers, comp, trace, memory.peak_GBps)
+    plans = build_plans(cfg, layers, comp, trace, memory.peak_GBps, Chooser(cfg, layers))
     stats = Engine(arch, memory, plans).run(progress)
     tab = energy.table(arch.energy)
     rows = [layer_row(arch, p, s, tab, memory.peak_GBps) for p, s in zip(plans, stats, strict=True)]

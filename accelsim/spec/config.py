@@ -160,6 +160,34 @@ class LayerSpec(Strict):
     weight_name: str = ""
 
 
+class MappingSpec(Strict):
+    """Timeloop-style constraints on the mapping of the layers a ``mapping:`` glob matches.
+
+    ``loop_order``: one order or a list of allowed orders, outermost first (permutations of
+    ``mkn``); ``tile``: fixed tile sizes by dimension (``G``, ``M``, ``K``, ``N``; larger than the
+    layer means the whole dimension); ``dataflow``: run these layers in this dataflow.
+    """
+
+    loop_order: list[str] | None = None
+    tile: dict[Literal["G", "M", "K", "N"], PositiveInt] | None = None
+    dataflow: Dataflow | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_order(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("loop_order"), str):
+            data = {**data, "loop_order": [data["loop_order"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _orders(self) -> MappingSpec:
+        for order in self.loop_order or ():
+            if sorted(order) != ["k", "m", "n"]:
+                raise ValueError(f"loop_order {order!r} is not a permutation of 'mkn' "
+                                 "(outermost first, e.g. 'nkm')")
+        return self
+
+
 class WorkloadConfig(Strict):
     """What ``python -m accelsim run`` takes. Exactly one of model / layers / onnx."""
 
@@ -174,6 +202,8 @@ class WorkloadConfig(Strict):
     traces: Path | None = None
     baseline: CompressionConfig | None = CompressionConfig()
     seed: int = 0
+    mapping: dict[str, MappingSpec] = {}
+    """Mapping constraints by layer name or glob (``fnmatch``); the first matching entry applies."""
     sweep: dict[str, list[Any]] | None = None
     zip: dict[str, list[Any]] | None = None
 

@@ -1,0 +1,64 @@
+"""Choose each layer's mapping by simulating the mapper's near-tied candidates.
+
+The mapper's estimate (:mod:`accelsim.plan.mapping`) ranks every feasible tiling; where it cannot
+separate the best few (estimates within ``NEAR`` of the best, at most ``TOP``), each is simulated
+on its own — the layer alone, with a fresh memory model — and the fastest is kept. Choices are
+cached per (layer shape, architecture, operand format, constraint), so identical blocks of a
+model, and the baseline run of the same format, pay once.
+"""
+
+from __future__ import annotations
+
+from accelsim.engine import Engine
+from accelsim.memory import make_memory
+from accelsim.plan.mapping import candidates
+from accelsim.plan.plan import layer_plan
+from accelsim.search.constraints import constraints_for
+
+NEAR = 0.05
+"""Candidates whose estimate is within this fraction of the best one are simulated."""
+TOP = 8
+"""At most this many candidates are simulated per layer."""
+CACHE_SIZE = 4096
+
+_cache: dict = {}
+
+
+def simulate_alone(arch, layer, fmt, mp, ops) -> float:
+    """Simulated cycles of one layer under mapping ``mp``, alone on a fresh memory."""
+    plan = layer_plan(0, layer, fmt, mp, arch, ops)
+    st = Engine(arch, make_memory(arch.dram), [plan]).run()[0]
+    return st.end - st.start
+
+
+class Chooser:
+    """``build_plans``' ``choose`` hook for one workload: constraints + selection by simulation.
+
+    ``simulate=False`` keeps the estimate's pick (the mapper alone).
+    """
+
+    def __init__(self, cfg, layers, simulate: bool = True) -> None:
+        self.arch = cfg.arch
+        self.arch_key = cfg.arch.model_dump_json()
+        self.constraints = constraints_for(cfg, layers)
+        self.simulate = simulate
+
+    def __call__(self, index, layer, fmt, ops, bytes_per_cycle):
+        cons = self.constraints[index]
+        key = (layer.op, layer.groups, layer.M, layer.K, layer.N, layer.in_elems, layer.weights,
+               self.arch_key, ops, fmt.scheme, fmt.k, fmt.d, fmt.codebook_bytes,
+               None if cons is None else (cons.loop_order, tuple(sorted((cons.tile or {}).items())),
+                                          cons.dataflow),
+               bytes_per_cycle, self.simulate)
+        hit = _cache.get(key)
+        if hit is not None:
+            return hit
+        cands = candidates(layer, self.arch, ops, bytes_per_cycle, cons, top=TOP)
+        best = cands[0]
+        near = [c for c in cands if c.est_cycles <= best.est_cycles * (1 + NEAR)]
+        if self.simulate and len(near) > 1:
+            best = min(near, key=lambda c: simulate_alone(self.arch, layer, fmt, c, ops))
+        if len(_cache) >= CACHE_SIZE:
+            _cache.clear()
+        _cache[key] = best
+        return best
