@@ -70,12 +70,12 @@ def measure(wl, top: int) -> dict | None:
     chosen = Chooser(cfg, [layer])(0, layer, fmt, ops, bpc)
     sim_chosen = sims[chosen] if chosen in sims else simulate_alone(arch, layer, fmt, chosen, ops)
     best = min(sims.values())
+    sizes = "/".join(str(int(getattr(arch.sram, b).size_KiB)) for b in ("weight", "input", "output"))
     return {"ratio": sim_chosen / best, "ratio_est": sims[cands[0]] / best,
             "err": abs(chosen.est_cycles - sim_chosen) / sim_chosen, "n": len(cands),
             "what": f"{layer.M}x{layer.K}x{layer.N} {arch.pe_array.dataflow} "
                     f"{arch.pe_array.rows} {arch.dram.preset} "
-                    f"{'/'.join(str(int(getattr(arch.sram, b).size_KiB)) for b in ('weight', 'input', 'output'))}"
-                    f" KiB {fmt.scheme}: {chosen.Mt}x{chosen.Kt}x{chosen.Nt} {chosen.order}"}
+                    f"{sizes} KiB {fmt.scheme}: {chosen.Mt}x{chosen.Kt}x{chosen.Nt} {chosen.order}"}
 
 
 def main() -> int:
