@@ -18,8 +18,10 @@ No assertions: a benchmark, not a test. Same seed, same figures.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -62,16 +64,18 @@ def measure(wl, top: int) -> dict | None:
     fmt = formats.layer_format(layer, cfg.compression, act, cfg.seed)
     ops = Operands(fmt.w_bits, act, act)
     bpc = peak_GBps(arch.dram) * MAPPER_BW_EFFICIENCY / (arch.clock_MHz / 1000.0)
+    chooser = Chooser(cfg, [layer])
     try:
-        cands = candidates(layer, arch, ops, bpc, top=top)
+        cands = candidates(layer, arch, ops, bpc, top=top, latency=chooser.latency)
     except InfeasibleError:
         return None
     sims = {c: simulate_alone(arch, layer, fmt, c, ops) for c in cands}
-    chosen = Chooser(cfg, [layer])(0, layer, fmt, ops, bpc)
+    chosen = chooser(0, layer, fmt, ops, bpc)
     sim_chosen = sims[chosen] if chosen in sims else simulate_alone(arch, layer, fmt, chosen, ops)
     best = min(sims.values())
     sizes = "/".join(str(int(getattr(arch.sram, b).size_KiB)) for b in ("weight", "input", "output"))
     return {"ratio": sim_chosen / best, "ratio_est": sims[cands[0]] / best,
+            "est_sim": [(c.est_cycles, sims[c]) for c in cands],
             "err": abs(chosen.est_cycles - sim_chosen) / sim_chosen, "n": len(cands),
             "what": f"{layer.M}x{layer.K}x{layer.N} {arch.pe_array.dataflow} "
                     f"{arch.pe_array.rows} {arch.dram.preset} "
@@ -83,6 +87,7 @@ def main() -> int:
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--top", type=int, default=8)
+    ap.add_argument("--dump", help="write every sample's (estimate, simulated) pairs to this JSON")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     out, t0, tried = [], time.perf_counter(), 0
@@ -100,6 +105,8 @@ def main() -> int:
         print(f"{name:24} median {np.median(x):.4f}  p99 {np.percentile(x, 99):.4f}  "
               f"max {x.max():.4f}  (> 1.03: {int((x > 1.03).sum())})")
     print(f"{'estimate error':24} median {np.median(err):.1%}  p95 {np.percentile(err, 95):.1%}")
+    if args.dump:
+        Path(args.dump).write_text(json.dumps(out))
     print("worst chosen / best:")
     for r in sorted(out, key=lambda r: -r["ratio"])[:5]:
         print(f"  {r['ratio']:.4f}  {r['what']}")

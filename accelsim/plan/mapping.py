@@ -139,16 +139,18 @@ def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float, constraint=Non
 
 
 def candidates(layer, arch, ops: Operands, bytes_per_cycle: float, constraint=None,
-               top: int = 8) -> list[Mapping]:
+               top: int = 8, latency: float = 0.0) -> list[Mapping]:
     """Up to ``top`` feasible mappings, best estimate first (:func:`map_layer`'s pick first).
 
     ``constraint`` (optional) restricts the search: ``loop_order`` (allowed orders), ``tile``
     (fixed sizes per dimension ``G``/``M``/``K``/``N``) and ``dataflow`` (the array's dataflow
-    for this layer); see :class:`MappingConstraint`.
+    for this layer); see :class:`MappingConstraint`. ``latency``: a DRAM request's latency in
+    cycles (0: ignored).
     """
     constraint = constraint or MappingConstraint()
     dataflow = constraint.dataflow or arch.pe_array.dataflow
-    table, tiles, orders = _feasible(layer, arch, ops, bytes_per_cycle, constraint, dataflow)
+    table, tiles, orders = _feasible(layer, arch, ops, bytes_per_cycle, constraint, dataflow,
+                                     latency)
     est, traffic, nsteps = table[0], table[1], table[2]
     # estimates within EST_TOLERANCE of the best are ties: then less traffic, then fewer steps
     near = np.flatnonzero(est <= est.min() * (1 + EST_TOLERANCE))
@@ -175,7 +177,7 @@ def _mapping(tiles, orders, width: int, r: int, est: float, dataflow: str) -> Ma
     )
 
 
-def _feasible(layer, arch, ops, bytes_per_cycle, constraint, dataflow):
+def _feasible(layer, arch, ops, bytes_per_cycle, constraint, dataflow, latency):
     """(estimate table, feasible tile arrays + trip counts, loop orders) under a constraint."""
     pe = arch.pe_array
     units = dict(zip("MKN", _cut_units(dataflow, pe.rows, pe.cols), strict=True), G=1)
@@ -197,13 +199,14 @@ def _feasible(layer, arch, ops, bytes_per_cycle, constraint, dataflow):
     trips = {"m": tm, "k": tk, "n": tn}
     orders = tuple(constraint.loop_order or ORDERS)
     table = _estimates(layer, arch, ops, bytes_per_cycle, (Gt, Mt, Kt, Nt), trips,
-                       (need_w[ok], need_i[ok]), orders, dataflow)
+                       (need_w[ok], need_i[ok]), orders, dataflow, latency)
     return table, (Gt, Mt, Kt, Nt, tg, tm, tk, tn), orders
 
 
 def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips, needs,
-               orders=ORDERS, dataflow=None):
-    """(estimated cycles, traffic, steps) × (loop orders · feasible tiles)."""
+               orders=ORDERS, dataflow=None, latency: float = 0.0):
+    """(estimated cycles, traffic, steps) × (loop orders · feasible tiles); ``latency``: cycles
+    from a DRAM request's issue to its first byte."""
     pe = arch.pe_array
     dataflow = dataflow or pe.dataflow
     G, M, K, N = layer.groups, layer.M, layer.K, layer.N
@@ -217,13 +220,15 @@ def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips,
     compute = _tiled_compute(dataflow, pe.rows, pe.cols, M, K, N, Mt, Kt, Nt) * G
     # the first weight and input tiles stream in together, fold by fold
     first_folds = Gt * folds(dataflow, pe.rows, pe.cols, Mt, Kt, Nt)
-    fill = (need_w + need_i) / first_folds / bytes_per_cycle
+    fill = latency + (need_w + need_i) / first_folds / bytes_per_cycle
     w_tile_bytes = np.maximum(need_w, 1e-9)
     i_tile_bytes = np.maximum(need_i, 1e-9)
     # the last output tile's write is never hidden; with one output slot, none are
     out_tiles = tg * tm * tn
     o_tile = o_total / out_tiles
-    exposed_out = (o_total if not arch.sram.output.double_buffer else o_tile) / bytes_per_cycle
+    exposed = o_total if not arch.sram.output.double_buffer else o_tile
+    exposed_out = latency + exposed / bytes_per_cycle
+    slots = {b: 2 if getattr(arch.sram, b).double_buffer else 1 for b in ("weight", "input")}
     rows = []  # per loop order: (est, traffic, steps) over the feasible tiles
     steps = tg * tm * tk * tn
     for order in orders:
@@ -241,11 +246,17 @@ def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips,
         # hides the bus.
         per_step = compute / steps
         est = np.maximum(fill + compute, traffic / bytes_per_cycle + per_step / first_folds)
-        for loaded, tile_bytes in ((w, w_tile_bytes), (i, i_tile_bytes)):
-            run = np.clip(steps / np.maximum(loaded / tile_bytes, 1), 1, steps)
+        for loaded, tile_bytes, buf in ((w, w_tile_bytes, "weight"), (i, i_tile_bytes, "input")):
+            loads = loaded / tile_bytes
+            run = np.clip(steps / np.maximum(loads, 1), 1, steps)
             before = traffic - (traffic - loaded) * (run - 1) / steps
             est = np.maximum(est, before / bytes_per_cycle + run * per_step)
-        est = est + exposed_out + (psum_reads + TRAFFIC_WEIGHT * traffic) / bytes_per_cycle
+            # request latency: a slot is refilled only once the step before it frees it
+            serial = loads * (latency + tile_bytes / bytes_per_cycle) + run * per_step
+            est = np.maximum(est, serial + (compute if slots[buf] == 1 else 0))
+        # each partial-sum read-back waits its request latency, unhidden
+        psum_wait = (spill - 1) * out_tiles * latency
+        est = est + exposed_out + psum_wait + (psum_reads + TRAFFIC_WEIGHT * traffic) / bytes_per_cycle
         rows.append(np.stack(np.broadcast_arrays(est, traffic, steps)))
     return np.concatenate(rows, axis=1)
 

@@ -24,11 +24,46 @@ CACHE_SIZE = 4096
 _cache: dict = {}
 
 
-def simulate_alone(arch, layer, fmt, mp, ops) -> float:
-    """Simulated cycles of one layer under mapping ``mp``, alone on a fresh memory."""
+class _Slower(Exception):
+    """The simulation passed its time limit (a faster candidate is known)."""
+
+
+def _deadline(env, limit: float):
+    yield env.timeout(limit)
+    raise _Slower
+
+
+def simulate_alone(arch, layer, fmt, mp, ops, limit: float = float("inf")) -> float:
+    """Simulated cycles of one layer under mapping ``mp``, alone on a fresh memory; ``inf`` once
+    the simulation passes ``limit`` cycles (it is stopped there) or if the engine deadlocks."""
     plan = layer_plan(0, layer, fmt, mp, arch, ops)
-    st = Engine(arch, make_memory(arch.dram), [plan]).run()[0]
+    engine = Engine(arch, make_memory(arch.dram), [plan])
+    if limit != float("inf"):
+        engine.env.process(_deadline(engine.env, limit))
+    try:
+        st = engine.run()[0]
+    except _Slower:
+        return float("inf")
+    except RuntimeError as exc:  # the engine stalled for good (see README, known limitations)
+        if "No scheduled events left" not in str(exc):
+            raise
+        return float("inf")
     return st.end - st.start
+
+
+def fastest(arch, layer, fmt, ops, cands) -> tuple:
+    """(the candidate that simulates fastest — the earliest on ties —, its cycles)."""
+    best, best_cycles = cands[0], float("inf")
+    for mp in cands:
+        cycles = simulate_alone(arch, layer, fmt, mp, ops, limit=best_cycles)
+        if cycles < best_cycles:
+            best, best_cycles = mp, cycles
+    return best, best_cycles
+
+
+def request_latency(arch) -> float:
+    """Cycles a lone 64 B read takes on a fresh memory (the estimate's per-request latency)."""
+    return make_memory(arch.dram).request(0.0, 0, 64, False) * arch.clock_MHz / 1000.0
 
 
 class Chooser:
@@ -42,6 +77,7 @@ class Chooser:
         self.arch_key = cfg.arch.model_dump_json()
         self.constraints = constraints_for(cfg, layers)
         self.simulate = simulate
+        self.latency = request_latency(cfg.arch)
 
     def __call__(self, index, layer, fmt, ops, bytes_per_cycle):
         cons = self.constraints[index]
@@ -53,11 +89,13 @@ class Chooser:
         hit = _cache.get(key)
         if hit is not None:
             return hit
-        cands = candidates(layer, self.arch, ops, bytes_per_cycle, cons, top=TOP)
+        cands = candidates(layer, self.arch, ops, bytes_per_cycle, cons, TOP, self.latency)
         best = cands[0]
         near = [c for c in cands if c.est_cycles <= best.est_cycles * (1 + NEAR)]
         if self.simulate and len(near) > 1:
-            best = min(near, key=lambda c: simulate_alone(self.arch, layer, fmt, c, ops))
+            best, cycles = fastest(self.arch, layer, fmt, ops, near)
+            if cycles == float("inf"):  # every near tie stalls the engine: try the others
+                best = fastest(self.arch, layer, fmt, ops, cands)[0]
         if len(_cache) >= CACHE_SIZE:
             _cache.clear()
         _cache[key] = best

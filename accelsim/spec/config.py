@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator,
+                      model_validator)
 
 Dataflow = Literal["ws", "os", "is"]
 Scheme = Literal["int8", "fp16", "vq", "ssvq"]
@@ -172,20 +173,15 @@ class MappingSpec(Strict):
     tile: dict[Literal["G", "M", "K", "N"], PositiveInt] | None = None
     dataflow: Dataflow | None = None
 
-    @model_validator(mode="before")
+    @field_validator("loop_order", mode="before")
     @classmethod
-    def _one_order(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("loop_order"), str):
-            data = {**data, "loop_order": [data["loop_order"]]}
-        return data
-
-    @model_validator(mode="after")
-    def _orders(self) -> MappingSpec:
-        for order in self.loop_order or ():
-            if sorted(order) != ["k", "m", "n"]:
-                raise ValueError(f"loop_order {order!r} is not a permutation of 'mkn' "
-                                 "(outermost first, e.g. 'nkm')")
-        return self
+    def _orders(cls, value: Any) -> Any:
+        orders = [value] if isinstance(value, str) else value
+        for order in orders if isinstance(orders, list) else ():
+            if not isinstance(order, str) or sorted(order) != ["k", "m", "n"]:
+                raise ValueError(f"{order!r} is not a permutation of 'mkn' (loops outermost "
+                                 "first, e.g. 'nkm')")
+        return orders
 
 
 class WorkloadConfig(Strict):
