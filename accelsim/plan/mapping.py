@@ -243,13 +243,14 @@ def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips,
         # bus has moved everything but the other operands' later tiles; the steps that reuse it
         # follow (they cannot overlap its own load). Partial sums are read back by the PE array
         # itself: never hidden. A small charge for traffic makes fewer bytes win where compute
-        # hides the bus.
+        # hides the bus. The exposed output write comes after everything else on the bus.
         per_step = compute / steps
-        est = np.maximum(fill + compute, traffic / bytes_per_cycle + per_step / first_folds)
+        moved = traffic - exposed
+        est = np.maximum(fill + compute, moved / bytes_per_cycle + per_step / first_folds)
         for loaded, tile_bytes, buf in ((w, w_tile_bytes, "weight"), (i, i_tile_bytes, "input")):
             loads = loaded / tile_bytes
             run = np.clip(steps / np.maximum(loads, 1), 1, steps)
-            before = traffic - (traffic - loaded) * (run - 1) / steps
+            before = moved - (moved - loaded) * (run - 1) / steps
             est = np.maximum(est, before / bytes_per_cycle + run * per_step)
             # request latency: a slot is refilled only once the step before it frees it
             serial = loads * (latency + tile_bytes / bytes_per_cycle) + run * per_step
