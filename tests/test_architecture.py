@@ -43,6 +43,11 @@ def _rules(area: str) -> list[tuple[tuple[str, ...], str]]:
         rules.append((("accelsim.engine",), "memory, plan, report, spec never import engine"))
     if area in ("memory", "plan", "spec", "engine"):
         rules.append((("accelsim.report",), "report comes after the engine"))
+    if area in ("memory", "plan", "report", "spec", "engine"):
+        rules.append((("accelsim.search",), "search runs the engine: only flow (and above) use it"))
+    if area == "search":
+        rules.append((("accelsim.report", "accelsim.api", "accelsim.flow"),
+                      "search simulates single layers; it never reports"))
     return rules
 
 

@@ -252,9 +252,10 @@ def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips,
             run = np.clip(steps / np.maximum(loads, 1), 1, steps)
             before = moved - (moved - loaded) * (run - 1) / steps
             est = np.maximum(est, before / bytes_per_cycle + run * per_step)
-            # request latency: a slot is refilled only once the step before it frees it
-            serial = loads * (latency + tile_bytes / bytes_per_cycle) + run * per_step
-            est = np.maximum(est, serial + (compute if slots[buf] == 1 else 0))
+            # request latency: a slot is refilled once the array moves on from its tile, so
+            # `slots` refills overlap one load's latency + transfer + the steps that use it
+            serial = loads * (latency + tile_bytes / bytes_per_cycle + run * per_step) / slots[buf]
+            est = np.maximum(est, serial)
         # each partial-sum read-back waits its request latency, unhidden
         psum_wait = (spill - 1) * out_tiles * latency
         est = est + exposed_out + psum_wait + (psum_reads + TRAFFIC_WEIGHT * traffic) / bytes_per_cycle
