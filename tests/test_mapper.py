@@ -75,7 +75,8 @@ def test_small_layer_with_huge_buffers_beats_the_estimates_pick_and_a_whole_n_ti
     row, sims, near = assert_fastest_of_near_ties(wl)
     first = near[0]
     assert row["cycles_total"] < sims[f"{first.Gt}x{first.Mt}x{first.Kt}x{first.Nt}/{first.order}"]
-    whole_n = accelsim.simulate({**wl, "mapping": {"g": {"tile": {"M": 7, "K": 33, "N": 1000}}}}).layers.iloc[0]
+    pinned = {"g": {"tile": {"M": 7, "K": 33, "N": 1000}}}
+    whole_n = accelsim.simulate({**wl, "mapping": pinned}).layers.iloc[0]
     assert whole_n["tile"] == "1x7x33x1000"
     assert row["cycles_total"] <= whole_n["cycles_total"]
 
