@@ -6,6 +6,7 @@ For random single layers × architectures (ws/os/is, square arrays 8-128, weight
 buffers 16 KiB-4 MiB, several DRAM presets, INT8 or SSVQ weights) it simulates each of the
 mapper's top ``--top`` candidates alone and prints, over the samples:
 
+* layers: M 1-512, K and N 8-4096 (log-uniform);
 * ``chosen / best``: the chosen mapping's (``accelsim.search.select``) simulated cycles over the
   fastest simulated candidate — median, 99th percentile, maximum (goal: ≤ 1.03 and ≤ 1.10);
 * the same for the estimate's own pick (what the mapper chose before selection by simulation);
@@ -34,7 +35,7 @@ def random_case(rng):
     """(workload mapping, compression) of one random layer on one random architecture."""
     side = int(rng.choice(ARRAYS))
     dims = [int(round(np.exp(rng.uniform(np.log(lo), np.log(hi)))))
-            for lo, hi in ((1, 1024), (8, 8192), (8, 8192))]
+            for lo, hi in ((1, 512), (8, 4096), (8, 4096))]
     arch = {
         "preset": "edge-32x32", "clock_MHz": float(rng.choice([500, 800, 1000])),
         "pe_array": {"rows": side, "cols": side, "dataflow": str(rng.choice(["ws", "os", "is"]))},
@@ -96,6 +97,8 @@ def main() -> int:
         res = measure(random_case(rng), args.top)
         if res is not None:
             out.append(res)
+            if len(out) % 25 == 0:
+                print(f"  {len(out)} samples, {time.perf_counter() - t0:.0f} s", flush=True)
     ratio = np.array([r["ratio"] for r in out])
     ratio_est = np.array([r["ratio_est"] for r in out])
     err = np.array([r["err"] for r in out])

@@ -17,7 +17,7 @@ from accelsim.plan import formats
 from accelsim.plan.mapping import Operands, candidates
 from accelsim.plan.pe_array import compute_cycles
 from accelsim.plan.plan import MAPPER_BW_EFFICIENCY, build_plans
-from accelsim.search.select import NEAR, Chooser, simulate_alone
+from accelsim.search.select import Chooser, near_ties, simulate_alone
 from accelsim.spec.layers import resolve_layers
 
 
@@ -39,7 +39,7 @@ def near_tied(wl):
     ops = Operands(fmt.w_bits, 1, 1)
     bpc = peak_GBps(cfg.arch.dram) * MAPPER_BW_EFFICIENCY / (cfg.arch.clock_MHz / 1000)
     cands = candidates(layer, cfg.arch, ops, bpc, latency=Chooser(cfg, [layer]).latency)
-    near = [c for c in cands if c.est_cycles <= cands[0].est_cycles * (1 + NEAR)]
+    near = near_ties(cands)
     return cfg, layer, fmt, ops, near, bpc
 
 
@@ -213,3 +213,27 @@ def test_bigger_weight_buffer_never_costs_cycles_and_buys_traffic_only_with_time
     # only when it is faster (e.g. 229×686×225: +0.44 % bytes, −0.24 % cycles)
     if big["dram_bytes"] > small["dram_bytes"]:
         assert big["cycles"] < small["cycles"]
+
+
+def test_validate_rejects_a_mapping_pattern_that_matches_no_layer(tmp_path):
+    bad = tmp_path / "w.yaml"
+    bad.write_text("arch: edge-32x32\nlayers: [{name: fc1, M: 4, K: 8, N: 8}]\n"
+                   "mapping: {fc2: {loop_order: mkn}}\n")
+    proc = subprocess.run([sys.executable, "-m", "accelsim", "validate", str(bad)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "mapping.'fc2': matches no layer" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_patch_embedding_refetch_is_reported_not_hidden():
+    # DeiT-Tiny's patch embedding: 192 × 768 = 147,456 weights. In INT8 the whole weight matrix
+    # (147,456 B + 384 B of scales) does not fit the 64 KiB half of the weight buffer, nor the
+    # whole-M input tile (196 × 768 = 150,528 B) the 128 KiB half of the input buffer, so one
+    # operand is read twice; the SSVQ tile (1.5 b/w: 27 KiB) fits and is fetched once
+    res = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml")
+    ssvq = res.layers.set_index("layer").loc["patch_embed.proj"]
+    int8 = res.baseline_layers.set_index("layer").loc["patch_embed.proj"]
+    assert ssvq["weight_refetch"] == 1.0
+    assert int8["dram_read_weights_B"] == int8["weight_refetch"] * 147_456
+    assert int8["dram_read_input_B"] == 196 * 768 or int8["weight_refetch"] == 1.0
+    assert int8["weight_refetch"] > 1.0 or int8["dram_read_input_B"] > 196 * 768

@@ -2,7 +2,8 @@
 
 The mapper's estimate (:mod:`accelsim.plan.mapping`) ranks every feasible tiling; where it cannot
 separate the best few (estimates within ``NEAR`` of the best, at most ``TOP``), each is simulated
-on its own — the layer alone, with a fresh memory model — and the fastest is kept. Choices are
+on its own — the layer alone, with a fresh memory model — and the fastest is kept (candidates
+with many more steps than the estimate's pick are left out: they are slow to simulate). Choices are
 cached per (layer shape, architecture, operand format, constraint), so identical blocks of a
 model, and the baseline run of the same format, pay once.
 """
@@ -19,6 +20,11 @@ NEAR = 0.05
 """Candidates whose estimate is within this fraction of the best one are simulated."""
 TOP = 8
 """At most this many candidates are simulated per layer."""
+STEPS_FACTOR = 2
+"""A candidate with more than this many times the steps of the estimate's pick (and more than
+``FEW_STEPS``) is not simulated: simulation time grows with steps, and where estimates tie, more
+steps mean more per-request overhead."""
+FEW_STEPS = 256
 CACHE_SIZE = 4096
 
 _cache: dict = {}
@@ -61,6 +67,18 @@ def fastest(arch, layer, fmt, ops, cands) -> tuple:
     return best, best_cycles
 
 
+def _steps(mp) -> int:
+    tg, tm, tk, tn = mp.tiles
+    return tg * tm * tk * tn
+
+
+def near_ties(cands) -> list:
+    """The candidates (best estimate first) that selection simulates."""
+    best = cands[0]
+    cap = max(FEW_STEPS, STEPS_FACTOR * _steps(best))
+    return [c for c in cands if c.est_cycles <= best.est_cycles * (1 + NEAR) and _steps(c) <= cap]
+
+
 def request_latency(arch) -> float:
     """Cycles a lone 64 B read takes on a fresh memory (the estimate's per-request latency)."""
     return make_memory(arch.dram).request(0.0, 0, 64, False) * arch.clock_MHz / 1000.0
@@ -91,7 +109,7 @@ class Chooser:
             return hit
         cands = candidates(layer, self.arch, ops, bytes_per_cycle, cons, TOP, self.latency)
         best = cands[0]
-        near = [c for c in cands if c.est_cycles <= best.est_cycles * (1 + NEAR)]
+        near = near_ties(cands)
         if self.simulate and len(near) > 1:
             best, cycles = fastest(self.arch, layer, fmt, ops, near)
             if cycles == float("inf"):  # every near tie stalls the engine: try the others
