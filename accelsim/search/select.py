@@ -5,7 +5,8 @@ separate the best few (estimates within ``NEAR`` of the best, at most ``TOP``), 
 on its own — the layer alone, with a fresh memory model — and the fastest is kept (candidates
 with many more steps than the estimate's pick are left out: they are slow to simulate). Choices are
 cached per (layer shape, architecture, operand format, constraint), so identical blocks of a
-model, and the baseline run of the same format, pay once.
+model pay once (dense formats across runs of one process too; compressed ones within a run, as
+their decoder timing depends on the run's indices).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class Chooser:
         self.constraints = constraints_for(cfg, layers)
         self.simulate = simulate
         self.latency = request_latency(cfg.arch)
+        self._own: dict = {}
 
     def __call__(self, index, layer, fmt, ops, bytes_per_cycle):
         cons = self.constraints[index]
@@ -104,7 +106,11 @@ class Chooser:
                None if cons is None else (cons.loop_order, tuple(sorted((cons.tile or {}).items())),
                                           cons.dataflow),
                bytes_per_cycle, self.simulate)
-        hit = _cache.get(key)
+        # dense layers are timed by their shape alone: shared across runs; compressed ones also
+        # by their (seeded or traced) indices: shared within this run only, so that a run's
+        # output never depends on what the process simulated before
+        cache = self._own if fmt.compressed else _cache
+        hit = cache.get(key)
         if hit is not None:
             return hit
         cands = candidates(layer, self.arch, ops, bytes_per_cycle, cons, TOP, self.latency)
@@ -114,7 +120,7 @@ class Chooser:
             best, cycles = fastest(self.arch, layer, fmt, ops, near)
             if cycles == float("inf"):  # every near tie stalls the engine: try the others
                 best = fastest(self.arch, layer, fmt, ops, cands)[0]
-        if len(_cache) >= CACHE_SIZE:
-            _cache.clear()
-        _cache[key] = best
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[key] = best
         return best
