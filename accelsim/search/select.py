@@ -17,7 +17,7 @@ from accelsim.plan.mapping import candidates
 from accelsim.plan.plan import layer_plan
 from accelsim.search.constraints import constraints_for
 
-NEAR = 0.05
+NEAR = 0.2
 """Candidates whose estimate is within this fraction of the best one are simulated."""
 TOP = 8
 """At most this many candidates are simulated per layer."""
