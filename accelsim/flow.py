@@ -7,7 +7,8 @@
 3. ``plan.formats.load_trace``      — real indices from a trace, checksums verified
 4. per compression scheme (the workload's, then the baseline's):
    a. ``memory.make_memory``        — a fresh memory model
-   b. ``plan.plan.build_plans``     — format, mapping, schedule, placement, decoder work
+   b. ``plan.plan.build_plans``     — format, mapping, schedule, placement, decoder work;
+      ``search.select.Chooser`` picks each mapping (constraints, near-ties simulated alone)
 
 then per scheme:
 
@@ -30,6 +31,7 @@ from accelsim.plan.plan import build_plans
 from accelsim.report import energy
 from accelsim.report.rows import layer_row
 from accelsim.report.totals import summary
+from accelsim.search.select import Chooser
 from accelsim.spec import limits
 from accelsim.spec.layers import resolve_layers
 
@@ -87,7 +89,8 @@ def labelled(cfg):
 def plan_scheme(cfg, layers, comp, trace=None) -> SchemePlan:
     """Plan ``layers`` under one compression config on the workload's architecture."""
     memory = make_memory(cfg.arch.dram)
-    return SchemePlan(comp, memory, build_plans(cfg, layers, comp, trace, memory.peak_GBps))
+    plans = build_plans(cfg, layers, comp, trace, memory.peak_GBps, Chooser(cfg, layers))
+    return SchemePlan(comp, memory, plans)
 
 
 def prepare(cfg) -> Prepared:

@@ -113,14 +113,17 @@ def run_case(case: dict, scratch: Path) -> dict | None:
     trace = (formats.load_trace(cfg.traces, layers, cfg.compression, cfg.traces_missing)
              if cfg.traces else None)
     try:
-        eng = run_scheme(cfg, plan_scheme(cfg, layers, cfg.compression, trace)).rows[0]
+        planned = plan_scheme(cfg, layers, cfg.compression, trace)
+        eng = run_scheme(cfg, planned).rows[0]
     except InfeasibleError:
         return None
     except RuntimeError as exc:
         if "No scheduled events left" not in str(exc):
             raise
         return {"engine_deadlock": True}
-    ref = run_reference(cfg, layers, cfg.compression, trace).rows[0]
+    mappings = [p.mapping for p in planned.plans]  # the reference runs the engine's choice
+    ref = run_reference(cfg, layers, cfg.compression, trace,
+                        choose=lambda i, *_: mappings[i]).rows[0]
     from accelsim.report.columns import STREAM_COLUMNS
 
     out = {"ratio": eng["cycles"] / ref["cycles"],

@@ -48,6 +48,11 @@ def _rules(area: str) -> list[tuple[tuple[str, ...], str]]:
                       "the reference model shares no timing code with the engine"))
     if area not in ("cli", "reference", "__init__", "__main__"):
         rules.append((("accelsim.reference",), "only the CLI runs the reference model"))
+    if area in ("memory", "plan", "report", "spec", "engine"):
+        rules.append((("accelsim.search",), "search runs the engine: only flow (and above) use it"))
+    if area == "search":
+        rules.append((("accelsim.report", "accelsim.api", "accelsim.flow"),
+                      "search simulates single layers; it never reports"))
     return rules
 
 

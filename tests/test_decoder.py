@@ -77,8 +77,8 @@ def test_smaller_codebook_buffer_never_faster():
                                               dram={"preset": "LPDDR4-3200"}))
               .summary["totals"]["cycles"] for kib in (0.5, 1, 2, 4, 8, 16)]
     # 1 and 2 KiB move the same codebook bytes at slightly different times; the bank-level DRAM
-    # model may then differ by a fraction of a cycle (relative 1e-5), never by more
-    assert all(a >= b * (1 - 1e-5) for a, b in zip(cycles, cycles[1:], strict=False)), cycles
+    # model may then differ by a DRAM clock or two (about one accelerator cycle), never by more
+    assert all(a >= b - 2 for a, b in zip(cycles, cycles[1:], strict=False)), cycles
     assert cycles[0] > cycles[-1] * 1.3  # and a codebook that does not fit costs real time
 
 

@@ -1,11 +1,10 @@
 """More bandwidth on the bank-level DRAM, same mapping: never slower.
 
-Across bandwidths the invariant does not hold end to end, and the DRAM is not the reason: the
-mapper sizes tiles with an estimate that scales with the peak bandwidth, and at 12.8 GB/s it picks
-for GEMM 72x98x257 (ws, LPDDR4-3200) a mapping with more, smaller steps and ~55 % more DRAM bytes
-that its estimate calls faster; on the bank-level DRAM it is slower than the 6.4 GB/s mapping run
-on the same 12.8 GB/s channel. With the mapper's bandwidth figure held fixed, a wider channel never
-costs cycles (searched around that counterexample, deterministic).
+The known end-to-end counterexamples (GEMM 72x98x257 and 104x98x226, ws, LPDDR4-3200, 16 -> 32-bit
+channel) came from the mapper, not the DRAM: its bandwidth-scaled estimate picked a mapping with
+~55 % more DRAM bytes at 12.8 GB/s. With the mapper's bandwidth figure held fixed, a wider channel
+never costs cycles (searched around the counterexample, deterministic); end to end the two known
+cases now hold too, since near-tied mappings are chosen by simulation.
 """
 
 from __future__ import annotations
@@ -30,7 +29,8 @@ def mapper_sees(peak_GBps: float | None):
     real = accelsim.flow.build_plans
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(accelsim.flow, "build_plans",
-                   lambda cfg, layers, comp, trace, _peak: real(cfg, layers, comp, trace, peak_GBps))
+                   lambda cfg, layers, comp, trace, _peak, choose=None:
+                   real(cfg, layers, comp, trace, peak_GBps, choose))
         yield
 
 
@@ -57,12 +57,10 @@ def test_wider_channel_never_slower_for_the_same_mapping(M, K, N, flow, widths):
     assert wide["cycles"] <= narrow["cycles"]
 
 
-def test_the_counterexample_is_the_mappers_choice():
-    """72x98x257 ws: 6.4 -> 12.8 GB/s costs cycles end to end, because the mapper switches to a
-    mapping with more DRAM traffic; the 6.4 GB/s mapping on the 12.8 GB/s channel is the fastest."""
-    narrow, row16 = run(72, 98, 257, "ws", 16)
-    wide, row32 = run(72, 98, 257, "ws", 32)
-    kept, _ = run(72, 98, 257, "ws", 32, mapper_peak=6.4)
-    assert wide["cycles"] > narrow["cycles"]
-    assert row32["steps"] != row16["steps"] and wide["dram_bytes"] > narrow["dram_bytes"]
-    assert kept["cycles"] < min(narrow["cycles"], wide["cycles"])
+@pytest.mark.parametrize(("M", "K", "N"), [(72, 98, 257), (104, 98, 226)])
+def test_the_known_counterexamples_hold_end_to_end(M, K, N):
+    """Once 6.4 -> 12.8 GB/s cost cycles end to end (the mapper switched to a mapping with more
+    DRAM traffic on its estimate); with near-tied mappings chosen by simulation it no longer does."""
+    narrow, _ = run(M, K, N, "ws", 16)
+    wide, _ = run(M, K, N, "ws", 32)
+    assert wide["cycles"] <= narrow["cycles"]

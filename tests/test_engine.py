@@ -6,7 +6,7 @@ import math
 
 import pytest
 from conftest import gemm_workload
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import accelsim
@@ -96,7 +96,7 @@ def test_cycles_at_least_roofline_and_bandwidth_monotone(M, K, N, bw, flow):
     assert fast.summary["totals"]["cycles"] <= t["cycles"] + 1e-6
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
 @given(M=st.integers(1, 4000), K=st.integers(1, 4096), N=st.integers(1, 4096),
        groups=st.sampled_from([1, 1, 3, 32]), kib=st.sampled_from([2, 4, 8, 16, 32, 64]),
        which=st.sampled_from(["weight", "input", "output"]))
@@ -122,19 +122,22 @@ def test_mapper_bigger_buffer_never_costs_traffic_or_estimated_cycles(M, K, N, g
     assert big.est_cycles <= small.est_cycles * (1 + EST_TOLERANCE) + 1e-6
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True, database=None)
 @given(M=st.integers(1, 400), K=st.integers(16, 2048), N=st.integers(16, 2048),
        size=st.sampled_from([4, 8, 16, 32, 64]))
-def test_bigger_weight_buffer_never_slower_beyond_request_granularity(M, K, N, size):
-    """Simulated cycles follow the mapper's estimate, which is monotone by construction; the
-    estimate ignores request latency and per-step imbalance, so on small bus-bound layers the
-    simulated time of two near-tied mappings can differ by up to ~10% (documented limitation)."""
+@example(M=193, K=680, N=193, size=16)  # issue 20: 431,355 → 431,741 B, +7.6 % before the fix
+def test_bigger_weight_buffer_never_slower(M, K, N, size):
+    """A bigger buffer admits every mapping the smaller one did; the mapper's near-tied
+    candidates are simulated and the fastest kept, so it never costs cycles. It may cost bytes
+    only where the extra bytes buy time (the objective is cycles, not traffic)."""
     def wl(kib):
         return gemm_workload(M, K, N, sram={"weight": {"size_KiB": kib}},
                              dram={"preset": "simple", "bandwidth_GBps": 3.2, "latency_ns": 80})
-    small_buf, big_buf = run(wl(size)), run(wl(size * 4))
-    assert big_buf.summary["totals"]["cycles"] <= small_buf.summary["totals"]["cycles"] * 1.12
-    assert big_buf.summary["totals"]["dram_bytes"] <= small_buf.summary["totals"]["dram_bytes"]
+    small_buf, big_buf = run(wl(size)).summary["totals"], run(wl(size * 4)).summary["totals"]
+    assert big_buf["cycles"] <= small_buf["cycles"] * (1 + 1e-12)
+    if big_buf["dram_bytes"] > small_buf["dram_bytes"]:
+        assert big_buf["cycles"] < small_buf["cycles"]
 
 
 def test_infeasible_layer_names_the_buffer():

@@ -25,8 +25,9 @@ def main(args) -> int:
     check_out_dir(out)  # before simulating: a bad -o costs no simulation time
     if getattr(args, "reference", False):
         from accelsim.reference import simulate as reference
+        from accelsim.search.select import Chooser
 
-        result = reference(cfg, str(args.workload))
+        result = reference(cfg, str(args.workload), Chooser)  # the engine's mappings
     else:
         with _layer_progress(console) as progress:
             result = accelsim.simulate(cfg, (), progress)

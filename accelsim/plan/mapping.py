@@ -56,6 +56,22 @@ class Mapping:
     tiles: tuple[int, int, int, int]
     """Trip counts (tg, tm, tk, tn)."""
     est_cycles: float
+    dataflow: str = "ws"
+    """The array's dataflow for this layer (the arch's, unless a constraint names another)."""
+
+
+@dataclass(frozen=True)
+class MappingConstraint:
+    """User restrictions on one layer's mapping (the workload's ``mapping:`` entries)."""
+
+    loop_order: tuple[str, ...] | None = None
+    """Allowed loop orders, outermost first (``"mkn"`` …); None: all six."""
+    tile: dict | None = None
+    """Fixed tile sizes by dimension (``G``, ``M``, ``K``, ``N``); the others are searched."""
+    dataflow: str | None = None
+    """Dataflow of the array for this layer; None: the arch's."""
+    source: str = ""
+    """Where the constraint comes from (named in error messages)."""
 
 
 def _splits(total: int, unit: int) -> np.ndarray:
@@ -114,46 +130,85 @@ def capacities(arch) -> dict[str, float]:
     return out
 
 
-def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float) -> Mapping:
+def map_layer(layer, arch, ops: Operands, bytes_per_cycle: float, constraint=None) -> Mapping:
     """Best feasible mapping of ``layer`` on ``arch``; :class:`InfeasibleError` if none fits.
 
     ``bytes_per_cycle`` is the DRAM bandwidth the estimate assumes (``inf`` for ideal memory).
     """
+    return candidates(layer, arch, ops, bytes_per_cycle, constraint, top=1)[0]
+
+
+def candidates(layer, arch, ops: Operands, bytes_per_cycle: float, constraint=None,
+               top: int = 8, latency: float = 0.0) -> list[Mapping]:
+    """Up to ``top`` feasible mappings, best estimate first (:func:`map_layer`'s pick first).
+
+    ``constraint`` (optional) restricts the search: ``loop_order`` (allowed orders), ``tile``
+    (fixed sizes per dimension ``G``/``M``/``K``/``N``) and ``dataflow`` (the array's dataflow
+    for this layer); see :class:`MappingConstraint`. ``latency``: a DRAM request's latency in
+    cycles (0: ignored).
+    """
+    constraint = constraint or MappingConstraint()
+    dataflow = constraint.dataflow or arch.pe_array.dataflow
+    table, tiles, orders = _feasible(layer, arch, ops, bytes_per_cycle, constraint, dataflow,
+                                     latency)
+    est, traffic, nsteps = table[0], table[1], table[2]
+    # estimates within EST_TOLERANCE of the best are ties: then less traffic, then fewer steps
+    near = np.flatnonzero(est <= est.min() * (1 + EST_TOLERANCE))
+    pick = near[np.lexsort((nsteps[near], traffic[near]))[0]]
+    out, seen = [], set()
+    for r in [pick, *np.lexsort((nsteps, traffic, est))]:
+        mp = _mapping(tiles, orders, len(tiles[0]), int(r), float(est[r]), dataflow)
+        # orders that differ only in loops of one trip are the same loop nest
+        nest = (mp.Gt, mp.Mt, mp.Kt, mp.Nt, "".join(d for d in mp.order if mp.tiles[1 + "mkn".index(d)] > 1))
+        if nest not in seen:
+            seen.add(nest)
+            out.append(mp)
+            if len(out) == top:
+                break
+    return out
+
+
+def _mapping(tiles, orders, width: int, r: int, est: float, dataflow: str) -> Mapping:
+    Gt, Mt, Kt, Nt, tg, tm, tk, tn = tiles
+    j = r % width
+    return Mapping(
+        Gt=int(Gt[j]), Mt=int(Mt[j]), Kt=int(Kt[j]), Nt=int(Nt[j]), order=orders[r // width],
+        tiles=(int(tg[j]), int(tm[j]), int(tk[j]), int(tn[j])), est_cycles=est, dataflow=dataflow,
+    )
+
+
+def _feasible(layer, arch, ops, bytes_per_cycle, constraint, dataflow, latency):
+    """(estimate table, feasible tile arrays + trip counts, loop orders) under a constraint."""
     pe = arch.pe_array
-    um, uk, un = _cut_units(pe.dataflow, pe.rows, pe.cols)
+    units = dict(zip("MKN", _cut_units(dataflow, pe.rows, pe.cols), strict=True), G=1)
     G, M, K, N = layer.groups, layer.M, layer.K, layer.N
     footprint = min(1.0, layer.in_elems / (G * M * K))
-    grid = np.meshgrid(
-        _splits(G, 1), _splits(M, um), _splits(K, uk), _splits(N, un), indexing="ij"
-    )
-    Gt, Mt, Kt, Nt = (g.ravel() for g in grid)
+    fixed = constraint.tile or {}
+    axes = [np.array([min(fixed[d], total)]) if d in fixed else _splits(total, units[d])
+            for d, total in zip("GMKN", (G, M, K, N), strict=True)]
+    Gt, Mt, Kt, Nt = (g.ravel() for g in np.meshgrid(*axes, indexing="ij"))
     cap = capacities(arch)
     need_w = Gt * Kt * Nt * ops.w_bits / 8
     need_i = Gt * Mt * Kt * footprint * ops.in_bytes
     need_o = Gt * Mt * Nt * PSUM_BYTES
     ok = (need_w <= cap["weight"]) & (need_i <= cap["input"]) & (need_o <= cap["output"])
     if not ok.any():
-        _raise_infeasible(layer, need_w.min(), need_i.min(), need_o.min(), cap)
+        _raise_infeasible(layer, need_w.min(), need_i.min(), need_o.min(), cap, constraint)
     Gt, Mt, Kt, Nt = Gt[ok], Mt[ok], Kt[ok], Nt[ok]
     tg, tm, tk, tn = -(-G // Gt), -(-M // Mt), -(-K // Kt), -(-N // Nt)
     trips = {"m": tm, "k": tk, "n": tn}
+    orders = tuple(constraint.loop_order or ORDERS)
     table = _estimates(layer, arch, ops, bytes_per_cycle, (Gt, Mt, Kt, Nt), trips,
-                       (need_w[ok], need_i[ok]))
-    est, traffic, nsteps = table[0], table[1], table[2]
-    # estimates within EST_TOLERANCE of the best are ties: then less traffic, then fewer steps
-    near = np.flatnonzero(est <= est.min() * (1 + EST_TOLERANCE))
-    pick = near[np.lexsort((nsteps[near], traffic[near]))[0]]
-    order, j = ORDERS[pick // len(Gt)], pick % len(Gt)
-    return Mapping(
-        Gt=int(Gt[j]), Mt=int(Mt[j]), Kt=int(Kt[j]), Nt=int(Nt[j]), order=order,
-        tiles=(int(tg[j]), int(tm[j]), int(tk[j]), int(tn[j])),
-        est_cycles=float(est[pick]),
-    )
+                       (need_w[ok], need_i[ok]), orders, dataflow, latency)
+    return table, (Gt, Mt, Kt, Nt, tg, tm, tk, tn), orders
 
 
-def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips, needs):
-    """(estimated cycles, traffic, steps) × (loop orders · feasible tiles)."""
+def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips, needs,
+               orders=ORDERS, dataflow=None, latency: float = 0.0):
+    """(estimated cycles, traffic, steps) × (loop orders · feasible tiles); ``latency``: cycles
+    from a DRAM request's issue to its first byte."""
     pe = arch.pe_array
+    dataflow = dataflow or pe.dataflow
     G, M, K, N = layer.groups, layer.M, layer.K, layer.N
     Gt, Mt, Kt, Nt = tiles
     need_w, need_i = needs
@@ -162,19 +217,21 @@ def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips,
     w_total = G * K * N * ops.w_bits / 8
     i_total = layer.in_elems * ops.in_bytes
     o_total = G * M * N * ops.out_bytes
-    compute = _tiled_compute(pe.dataflow, pe.rows, pe.cols, M, K, N, Mt, Kt, Nt) * G
+    compute = _tiled_compute(dataflow, pe.rows, pe.cols, M, K, N, Mt, Kt, Nt) * G
     # the first weight and input tiles stream in together, fold by fold
-    first_folds = Gt * folds(pe.dataflow, pe.rows, pe.cols, Mt, Kt, Nt)
-    fill = (need_w + need_i) / first_folds / bytes_per_cycle
+    first_folds = Gt * folds(dataflow, pe.rows, pe.cols, Mt, Kt, Nt)
+    fill = latency + (need_w + need_i) / first_folds / bytes_per_cycle
     w_tile_bytes = np.maximum(need_w, 1e-9)
     i_tile_bytes = np.maximum(need_i, 1e-9)
     # the last output tile's write is never hidden; with one output slot, none are
     out_tiles = tg * tm * tn
     o_tile = o_total / out_tiles
-    exposed_out = (o_total if not arch.sram.output.double_buffer else o_tile) / bytes_per_cycle
+    exposed = o_total if not arch.sram.output.double_buffer else o_tile
+    exposed_out = latency + exposed / bytes_per_cycle
+    slots = {b: 2 if getattr(arch.sram, b).double_buffer else 1 for b in ("weight", "input")}
     rows = []  # per loop order: (est, traffic, steps) over the feasible tiles
     steps = tg * tm * tk * tn
-    for order in ORDERS:
+    for order in orders:
         w = w_total * _reload(order, "kn", trips)
         i = i_total * _reload(order, "mk", trips)
         k_outer = order.index("k") < max(order.index("m"), order.index("n"))
@@ -186,24 +243,33 @@ def _estimates(layer, arch, ops: Operands, bytes_per_cycle: float, tiles, trips,
         # bus has moved everything but the other operands' later tiles; the steps that reuse it
         # follow (they cannot overlap its own load). Partial sums are read back by the PE array
         # itself: never hidden. A small charge for traffic makes fewer bytes win where compute
-        # hides the bus.
+        # hides the bus. The exposed output write comes after everything else on the bus.
         per_step = compute / steps
-        est = np.maximum(fill + compute, traffic / bytes_per_cycle + per_step / first_folds)
-        for loaded, tile_bytes in ((w, w_tile_bytes), (i, i_tile_bytes)):
-            run = np.clip(steps / np.maximum(loaded / tile_bytes, 1), 1, steps)
-            before = traffic - (traffic - loaded) * (run - 1) / steps
+        moved = traffic - exposed
+        est = np.maximum(fill + compute, moved / bytes_per_cycle + per_step / first_folds)
+        for loaded, tile_bytes, buf in ((w, w_tile_bytes, "weight"), (i, i_tile_bytes, "input")):
+            loads = loaded / tile_bytes
+            run = np.clip(steps / np.maximum(loads, 1), 1, steps)
+            before = moved - (moved - loaded) * (run - 1) / steps
             est = np.maximum(est, before / bytes_per_cycle + run * per_step)
-        est = est + exposed_out + (psum_reads + TRAFFIC_WEIGHT * traffic) / bytes_per_cycle
+            # request latency: a slot is refilled once the array moves on from its tile, so
+            # `slots` refills overlap one load's latency + transfer + the steps that use it
+            serial = loads * (latency + tile_bytes / bytes_per_cycle + run * per_step) / slots[buf]
+            est = np.maximum(est, serial)
+        # each partial-sum read-back waits its request latency, unhidden
+        psum_wait = (spill - 1) * out_tiles * latency
+        est = est + exposed_out + psum_wait + (psum_reads + TRAFFIC_WEIGHT * traffic) / bytes_per_cycle
         rows.append(np.stack(np.broadcast_arrays(est, traffic, steps)))
     return np.concatenate(rows, axis=1)
 
 
-def _raise_infeasible(layer, need_w, need_i, need_o, cap) -> None:
+def _raise_infeasible(layer, need_w, need_i, need_o, cap, constraint) -> None:
+    by = f" under {constraint.source}" if constraint.source else ""
     for buf, need in (("weight", need_w), ("input", need_i), ("output", need_o)):
         if need > cap[buf]:
             raise InfeasibleError(
-                f"layer {layer.name!r}: the smallest tile needs {need / 1024:.2f} KiB in the {buf} "
-                f"buffer but only {cap[buf] / 1024:.2f} KiB is available per tile "
+                f"layer {layer.name!r}{by}: the smallest tile needs {need / 1024:.2f} KiB in the "
+                f"{buf} buffer but only {cap[buf] / 1024:.2f} KiB is available per tile "
                 f"(arch.sram.{buf}.size_KiB; halved when double_buffer is true)"
             )
-    raise InfeasibleError(f"layer {layer.name!r}: no tiling fits the buffers")
+    raise InfeasibleError(f"layer {layer.name!r}{by}: no tiling fits the buffers")

@@ -49,11 +49,23 @@ def gather_schedule(layer, act_bytes: int, out_bytes: int) -> Schedule:
     )
 
 
-def build_plans(cfg, layers, comp, trace, peak_GBps: float) -> list[LayerPlan]:
-    """Plan every layer of a workload under one compression config."""
-    arch = cfg.arch
+def layer_plan(index: int, layer, fmt, mp: Mapping, arch, ops: Operands, w_base: int = 0) -> LayerPlan:
+    """The plan of one weight or matmul layer under mapping ``mp``."""
     pe = arch.pe_array
-    act = formats.ACT_BYTES[pe.mac]
+    sched = build_schedule(layer, mp, mp.dataflow, pe.rows, pe.cols, fmt.streams, ops.in_bytes,
+                           ops.out_bytes)
+    decode = TileDecoder(layer, fmt, mp, arch) if fmt.compressed else None
+    return LayerPlan(layer, fmt, mp, sched, place_layer(index, sched, w_base), decode)
+
+
+def build_plans(cfg, layers, comp, trace, peak_GBps: float, choose=None) -> list[LayerPlan]:
+    """Plan every layer of a workload under one compression config.
+
+    ``choose(index, layer, fmt, ops, bytes_per_cycle)`` picks each layer's mapping (default:
+    the mapper's best estimate, :func:`~accelsim.plan.mapping.map_layer`).
+    """
+    arch = cfg.arch
+    act = formats.ACT_BYTES[arch.pe_array.mac]
     bytes_per_cycle = peak_GBps * MAPPER_BW_EFFICIENCY / (arch.clock_MHz / 1000.0)
     resident = residency(layers, arch, act)
     plans, w_base = [], 0
@@ -62,13 +74,13 @@ def build_plans(cfg, layers, comp, trace, peak_GBps: float) -> list[LayerPlan]:
         in_res = i > 0 and resident[i - 1]
         out_b = 0 if resident[i] else act
         if layer.op == "embedding":
-            sched, mp = gather_schedule(layer, act, layer.out_elems * out_b), None
+            sched = gather_schedule(layer, act, layer.out_elems * out_b)
+            plan = LayerPlan(layer, fmt, None, sched, place_layer(i, sched, w_base))
         else:
             ops = Operands(fmt.w_bits, 0 if in_res else act, out_b)
-            mp = map_layer(layer, arch, ops, bytes_per_cycle)
-            sched = build_schedule(layer, mp, pe.dataflow, pe.rows, pe.cols, fmt.streams,
-                                   ops.in_bytes, out_b)
-        decode = TileDecoder(layer, fmt, mp, arch) if fmt.compressed and mp is not None else None
-        plans.append(LayerPlan(layer, fmt, mp, sched, place_layer(i, sched, w_base), decode))
-        w_base = next_weight_base(w_base, sched, fmt)
+            mp = (choose(i, layer, fmt, ops, bytes_per_cycle) if choose is not None
+                  else map_layer(layer, arch, ops, bytes_per_cycle))
+            plan = layer_plan(i, layer, fmt, mp, arch, ops, w_base)
+        plans.append(plan)
+        w_base = next_weight_base(w_base, plan.schedule, fmt)
     return plans

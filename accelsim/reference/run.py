@@ -30,9 +30,11 @@ class ReferenceRun:
     elapsed_s: float
 
 
-def run_scheme(cfg, layers, comp, trace=None, source: str = "") -> SchemeCycles:
-    """Plan ``layers`` under ``comp`` and step them through the reference model; a workload
-    over :data:`MAX_COMPUTE_CYCLES` is a ConfigError naming ``source`` (its file)."""
+def run_scheme(cfg, layers, comp, trace=None, source: str = "", choose=None) -> SchemeCycles:
+    """Plan ``layers`` under ``comp`` (``choose``: the mapping hook of
+    :func:`~accelsim.plan.plan.build_plans`, so both models run the same mappings) and step them
+    through the reference model; a workload over :data:`MAX_COMPUTE_CYCLES` is a ConfigError
+    naming ``source`` (its file)."""
     from accelsim.memory import make_memory
     from accelsim.plan.plan import build_plans
     from accelsim.reference.machine import run_cycles
@@ -41,7 +43,7 @@ def run_scheme(cfg, layers, comp, trace=None, source: str = "") -> SchemeCycles:
 
     arch = cfg.arch
     memory = make_memory(arch.dram)
-    plans = build_plans(cfg, layers, comp, trace, memory.peak_GBps)
+    plans = build_plans(cfg, layers, comp, trace, memory.peak_GBps, choose)
     compute = int(sum(float(p.schedule.compute.sum()) for p in plans))
     if compute > MAX_COMPUTE_CYCLES:
         raise ConfigError(
@@ -55,9 +57,10 @@ def run_scheme(cfg, layers, comp, trace=None, source: str = "") -> SchemeCycles:
     return SchemeCycles(rows, memory.peak_GBps, arch.clock_MHz)
 
 
-def simulate(cfg, source: str = "") -> ReferenceRun:
+def simulate(cfg, source: str = "", choose_for=None) -> ReferenceRun:
     """A validated workload config and its baseline through the reference model (``source``:
-    the workload's file, for messages)."""
+    the workload's file, for messages; ``choose_for(cfg, layers)``: a mapping hook per scheme,
+    e.g. the event engine's selection, default the mapper's estimate)."""
     import time
 
     from accelsim import __version__
@@ -69,11 +72,15 @@ def simulate(cfg, source: str = "") -> ReferenceRun:
     layers = resolve_layers(cfg)
     trace = (formats.load_trace(cfg.traces, layers, cfg.compression, cfg.traces_missing)
              if cfg.traces else None)
-    main = run_scheme(cfg, layers, cfg.compression, trace, source)
+    def hook():
+        return None if choose_for is None else choose_for(cfg, layers)
+
+    main = run_scheme(cfg, layers, cfg.compression, trace, source, hook())
     base = None
     if cfg.baseline is not None:
         same = cfg.baseline == cfg.compression and trace is None
-        base = main if same else run_scheme(cfg, layers, cfg.baseline, source=source)
+        base = main if same else run_scheme(cfg, layers, cfg.baseline, source=source,
+                                            choose=hook())
     out = summary(cfg, __version__, main, base)
     out["timing_model"] = "reference"
     return ReferenceRun(main.rows, None if base is None else base.rows, out,

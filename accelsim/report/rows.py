@@ -28,6 +28,13 @@ def buffer_counts(plan, arch, st) -> dict:
     }
 
 
+def weight_refetch(plan) -> float:
+    """Weight elements fetched / weight elements of the layer (1: every weight fetched once)."""
+    sch = plan.schedule
+    unique = float(np.sum(sch.w_elems))
+    return float(np.sum(sch.w_elems[sch.w_tile[sch.new_w]])) / unique if unique else 1.0
+
+
 def _timing(plan, st, pe) -> dict:
     layer, mp = plan.layer, plan.mapping
     cycles = st.end - st.start
@@ -37,7 +44,9 @@ def _timing(plan, st, pe) -> dict:
         "scheme": plan.fmt.scheme,
         "tile": "" if mp is None else f"{mp.Gt}x{mp.Mt}x{mp.Kt}x{mp.Nt}",
         "loop_order": "" if mp is None else mp.order, "steps": plan.schedule.steps,
-        "cycles": cycles, "cycles_compute": st.compute,
+        "weight_refetch": weight_refetch(plan),
+        "cycles": cycles, "est_cycles": float("nan") if mp is None else mp.est_cycles,
+        "cycles_compute": st.compute,
         # float sums of waits can leave -1e-12 where a stall is really 0
         "stall_dram": max(0.0, st.stall_dram), "stall_decoder": max(0.0, st.stall_decoder),
         "stall_codebook": max(0.0, st.stall_codebook),

@@ -16,6 +16,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     PrivateAttr,
+    field_validator,
     model_validator,
 )
 
@@ -172,6 +173,29 @@ class LayerSpec(Strict):
     weight_name: str = ""
 
 
+class MappingSpec(Strict):
+    """Timeloop-style constraints on the mapping of the layers a ``mapping:`` glob matches.
+
+    ``loop_order``: one order or a list of allowed orders, outermost first (permutations of
+    ``mkn``); ``tile``: fixed tile sizes by dimension (``G``, ``M``, ``K``, ``N``; larger than the
+    layer means the whole dimension); ``dataflow``: run these layers in this dataflow.
+    """
+
+    loop_order: list[str] | None = None
+    tile: dict[Literal["G", "M", "K", "N"], PositiveInt] | None = None
+    dataflow: Dataflow | None = None
+
+    @field_validator("loop_order", mode="before")
+    @classmethod
+    def _orders(cls, value: Any) -> Any:
+        orders = [value] if isinstance(value, str) else value
+        for order in orders if isinstance(orders, list) else ():
+            if not isinstance(order, str) or sorted(order) != ["k", "m", "n"]:
+                raise ValueError(f"{order!r} is not a permutation of 'mkn' (loops outermost "
+                                 "first, e.g. 'nkm')")
+        return orders
+
+
 class WorkloadConfig(Strict):
     """What ``python -m accelsim run`` takes. Exactly one of model / layers / onnx."""
 
@@ -188,6 +212,8 @@ class WorkloadConfig(Strict):
     seed: int = Field(0, ge=0, lt=2**64)
     traces_missing: Literal["error", "int8"] = "error"
     """A weight layer the trace lacks: an error, or (``int8``) fetched as INT8."""
+    mapping: dict[str, MappingSpec] = {}
+    """Mapping constraints by layer name or glob (``fnmatch``); the first matching entry applies."""
     sweep: dict[str, list[Any]] | None = None
     zip: dict[str, list[Any]] | None = None
     _source: str = PrivateAttr("")

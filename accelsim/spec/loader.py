@@ -155,12 +155,17 @@ def set_path(data: dict, keys: list[str], value: Any, label: str) -> None:
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     """Valid keys at the parent of ``loc`` in the schema (for "did you mean")."""
     cls: Any = model
+    free_key = False  # the next part is a user key of a ``dict[str, Model]`` (e.g. a layer glob)
     for part in loc[:-1]:
         if isinstance(part, int) or cls is None:
             continue
         field = getattr(cls, "model_fields", {}).get(part)
         if field is None:
+            if free_key:
+                free_key = False
+                continue
             return []
+        free_key = "dict[" in str(field.annotation)
         cls = _model_of(field.annotation)
     return list(getattr(cls, "model_fields", {}) or [])
 

@@ -1,0 +1,126 @@
+"""Choose each layer's mapping by simulating the mapper's near-tied candidates.
+
+The mapper's estimate (:mod:`accelsim.plan.mapping`) ranks every feasible tiling; where it cannot
+separate the best few (estimates within ``NEAR`` of the best, at most ``TOP``), each is simulated
+on its own — the layer alone, with a fresh memory model — and the fastest is kept (candidates
+with many more steps than the estimate's pick are left out: they are slow to simulate). Choices are
+cached per (layer shape, architecture, operand format, constraint), so identical blocks of a
+model pay once (dense formats across runs of one process too; compressed ones within a run, as
+their decoder timing depends on the run's indices).
+"""
+
+from __future__ import annotations
+
+from accelsim.engine import Engine
+from accelsim.memory import make_memory
+from accelsim.plan.mapping import candidates
+from accelsim.plan.plan import layer_plan
+from accelsim.search.constraints import constraints_for
+
+NEAR = 0.2
+"""Candidates whose estimate is within this fraction of the best one are simulated."""
+TOP = 8
+"""At most this many candidates are simulated per layer."""
+STEPS_FACTOR = 2
+"""A candidate with more than this many times the steps of the estimate's pick (and more than
+``FEW_STEPS``) is not simulated: simulation time grows with steps, and where estimates tie, more
+steps mean more per-request overhead."""
+FEW_STEPS = 256
+CACHE_SIZE = 4096
+
+_cache: dict = {}
+
+
+class _Slower(Exception):
+    """The simulation passed its time limit (a faster candidate is known)."""
+
+
+def _deadline(env, limit: float):
+    yield env.timeout(limit)
+    raise _Slower
+
+
+def simulate_alone(arch, layer, fmt, mp, ops, limit: float = float("inf")) -> float:
+    """Simulated cycles of one layer under mapping ``mp``, alone on a fresh memory; ``inf`` once
+    the simulation passes ``limit`` cycles (it is stopped there) or if the engine deadlocks."""
+    plan = layer_plan(0, layer, fmt, mp, arch, ops)
+    engine = Engine(arch, make_memory(arch.dram), [plan])
+    if limit != float("inf"):
+        engine.env.process(_deadline(engine.env, limit))
+    try:
+        st = engine.run()[0]
+    except _Slower:
+        return float("inf")
+    except RuntimeError as exc:  # the engine stalled for good (see README, known limitations)
+        if "No scheduled events left" not in str(exc):
+            raise
+        return float("inf")
+    return st.end - st.start
+
+
+def fastest(arch, layer, fmt, ops, cands) -> tuple:
+    """(the candidate that simulates fastest — the earliest on ties —, its cycles)."""
+    best, best_cycles = cands[0], float("inf")
+    for mp in cands:
+        cycles = simulate_alone(arch, layer, fmt, mp, ops, limit=best_cycles)
+        if cycles < best_cycles:
+            best, best_cycles = mp, cycles
+    return best, best_cycles
+
+
+def _steps(mp) -> int:
+    tg, tm, tk, tn = mp.tiles
+    return tg * tm * tk * tn
+
+
+def near_ties(cands) -> list:
+    """The candidates (best estimate first) that selection simulates."""
+    best = cands[0]
+    cap = max(FEW_STEPS, STEPS_FACTOR * _steps(best))
+    return [c for c in cands if c.est_cycles <= best.est_cycles * (1 + NEAR) and _steps(c) <= cap]
+
+
+def request_latency(arch) -> float:
+    """Cycles a lone 64 B read takes on a fresh memory (the estimate's per-request latency)."""
+    return make_memory(arch.dram).request(0.0, 0, 64, False) * arch.clock_MHz / 1000.0
+
+
+class Chooser:
+    """``build_plans``' ``choose`` hook for one workload: constraints + selection by simulation.
+
+    ``simulate=False`` keeps the estimate's pick (the mapper alone).
+    """
+
+    def __init__(self, cfg, layers, simulate: bool = True) -> None:
+        self.arch = cfg.arch
+        self.arch_key = cfg.arch.model_dump_json()
+        self.constraints = constraints_for(cfg, layers)
+        self.simulate = simulate
+        self.latency = request_latency(cfg.arch)
+        self._own: dict = {}
+
+    def __call__(self, index, layer, fmt, ops, bytes_per_cycle):
+        cons = self.constraints[index]
+        key = (layer.op, layer.groups, layer.M, layer.K, layer.N, layer.in_elems, layer.weights,
+               self.arch_key, ops, fmt.scheme, fmt.k, fmt.d, fmt.codebook_bytes,
+               None if cons is None else (cons.loop_order, tuple(sorted((cons.tile or {}).items())),
+                                          cons.dataflow),
+               bytes_per_cycle, self.simulate)
+        # dense layers are timed by their shape alone: shared across runs; compressed ones also
+        # by their (seeded or traced) indices: shared within this run only, so that a run's
+        # output never depends on what the process simulated before
+        cache = self._own if fmt.compressed else _cache
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        cands = candidates(layer, self.arch, ops, bytes_per_cycle, cons, TOP, self.latency)
+        best = cands[0]
+        near = near_ties(cands)
+        if self.simulate and len(near) > 1:
+            best, cycles = fastest(self.arch, layer, fmt, ops, near)
+            if cycles == float("inf"):  # every near tie stalls the engine: try the others
+                best = fastest(self.arch, layer, fmt, ops, cands)[0]
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[key] = best
+        return best
