@@ -48,7 +48,7 @@ def run_dir(tmp_path_factory):
     wl = {"name": "four", "arch": {"preset": "edge-64x64"},
           "compression": {"scheme": "ssvq", "k": 64, "d": 8}, "baseline": {"scheme": "int8"},
           "layers": [{"name": "qkv", "M": 197, "K": 192, "N": 576},
-                     {"name": "proj", "M": 197, "K": 192, "N": 192},
+                     {"name": "proj", "M": 197, "K": 192, "N": 192, "inputs": ["qkv"]},
                      {"name": "fc1", "M": 197, "K": 192, "N": 768},
                      {"name": "fc2", "M": 197, "K": 768, "N": 192}]}
     out = tmp_path_factory.mktemp("run") / "run"

@@ -34,8 +34,6 @@ class Tensor:
     producer: int
     elems: int
     consumers: list[int] = field(default_factory=list)
-    operand: bool = False
-    """Some matmul reads it as its streamed (stationary) operand."""
 
 
 def read_elems(layer) -> list[int]:
@@ -99,11 +97,9 @@ def tensors(layers) -> dict[str, Tensor]:
     """Every tensor a layer writes, with its consumers (layers must be :func:`connect`-ed)."""
     table = {}
     for i, layer in enumerate(layers):
-        for j, name in enumerate(layer.inputs):
+        for name in layer.inputs:
             if name != EXTERNAL:
-                t = table[name]
-                t.consumers.append(i)
-                t.operand |= j == 1 and layer.op == "matmul" and not layer.weights
+                table[name].consumers.append(i)
         table[layer.output] = Tensor(layer.output, i, layer.out_elems)
     return table
 

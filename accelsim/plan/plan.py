@@ -98,6 +98,9 @@ def build_plans(cfg, layers, comp, trace, peak_GBps: float) -> list[LayerPlan]:
             plans.append(_vector_plan(i, layer, arch, resident, sizes, deps[i]))
             continue
         fmt = formats.layer_format(layer, comp, act, cfg.seed, trace)
+        if not layer.weights and len(layer.inputs) > 1 and layer.inputs[1] != EXTERNAL \
+                and resident[layer.inputs[1]]:
+            fmt = formats.LayerFormat("act", fmt.elems, {"operand": 0})  # operand read from SRAM
         first = layer.inputs[0] if layer.inputs else EXTERNAL
         in_res = first != EXTERNAL and resident[first]
         out_b = 0 if resident[layer.output] else act
