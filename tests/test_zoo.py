@@ -118,7 +118,8 @@ def test_deit_tokens_from_image_size_or_seq_len():
 
 def test_cnn_layers_follow_torchvision_names_and_conv_conventions():
     r50 = {x.name: x for x in zoo.build("resnet50", batch=2)}
-    assert sum(x.unit == "pe" for x in r50.values()) == 53 + 1  # 49 convs of the bottlenecks + stem + 4 downsamples, fc
+    # 49 convs of the bottlenecks + stem + 4 downsamples, fc
+    assert sum(x.unit == "pe" for x in r50.values()) == 53 + 1
     c1 = r50["conv1"]
     assert (c1.M, c1.K, c1.N, c1.stride, c1.kernel) == (2 * 112 * 112, 3 * 49, 64, 2, (7, 7))
     assert c1.in_elems == 2 * 3 * 224 * 224

@@ -43,7 +43,7 @@ def read_elems(layer) -> list[int]:
     return [layer.in_elems] * len(layer.inputs)
 
 
-def _default_inputs(i: int, layer, prev, strict: bool) -> tuple[str, ...]:
+def _default_inputs(layer, prev, strict: bool) -> tuple[str, ...]:
     if prev is None or layer.op == "embedding":
         chained = EXTERNAL
     elif prev.out_elems == layer.in_elems:
@@ -67,30 +67,42 @@ def _broadcasts(layer, j: int) -> bool:
 
 def connect(layers, strict: bool = True) -> list:
     """The layers with explicit ``inputs``, checked: every input is ``external`` or an earlier
-    layer's output, outputs are unique, and no layer reads more elements than a tensor holds."""
+    layer's output, outputs are unique, and no layer reads more elements than a tensor holds.
+    With ``strict=False`` (importers), an input that fails the checks is read as ``external``."""
     out, sizes = [], {}
-    for i, layer in enumerate(layers):
-        inputs = layer.inputs or _default_inputs(i, layer, out[-1] if out else None, strict)
+    for layer in layers:
+        inputs = layer.inputs or _default_inputs(layer, out[-1] if out else None, strict)
         if layer.op == "matmul" and not layer.weights and len(inputs) == 1:
             inputs = (*inputs, EXTERNAL)
+        inputs = _checked(replace(layer, inputs=inputs), sizes, strict)
         layer = replace(layer, inputs=inputs) if inputs != layer.inputs else layer
-        for j, (name, elems) in enumerate(zip(inputs, read_elems(layer), strict=True)):
-            if name == EXTERNAL:
-                continue
-            if name not in sizes:
-                close = difflib.get_close_matches(name, list(sizes), n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                raise GraphError(f"layer {layer.name!r}: input {name!r} is not the output of an "
-                                 f"earlier layer; {hint}{HINT}")
-            if elems > sizes[name] and not (_broadcasts(layer, j) and elems % sizes[name] == 0):
-                raise GraphError(f"layer {layer.name!r} reads {elems:,} elements of {name!r}, "
-                                 f"which holds {sizes[name]:,}; {HINT}")
         if layer.output in sizes or layer.output == EXTERNAL:
             raise GraphError(f"layer {layer.name!r}: output tensor {layer.output!r} is written "
                              "twice; give each layer its own `output:` name")
         sizes[layer.output] = layer.out_elems
         out.append(layer)
     return out
+
+
+def _checked(layer, sizes: dict, strict: bool) -> tuple[str, ...]:
+    """``layer.inputs`` after the checks (see :func:`connect`)."""
+    fixed = []
+    for j, (name, elems) in enumerate(zip(layer.inputs, read_elems(layer), strict=True)):
+        problem = None
+        if name == EXTERNAL:
+            pass
+        elif name not in sizes:
+            close = difflib.get_close_matches(name, list(sizes), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problem = (f"layer {layer.name!r}: input {name!r} is not the output of an earlier "
+                       f"layer; {hint}{HINT}")
+        elif elems > sizes[name] and not (_broadcasts(layer, j) and elems % sizes[name] == 0):
+            problem = (f"layer {layer.name!r} reads {elems:,} elements of {name!r}, which holds "
+                       f"{sizes[name]:,}; {HINT}")
+        if problem and strict:
+            raise GraphError(problem)
+        fixed.append(EXTERNAL if problem else name)
+    return tuple(fixed)
 
 
 def tensors(layers) -> dict[str, Tensor]:

@@ -69,14 +69,15 @@ def layer_row(arch, plan, st, tab, peak_GBps) -> dict:
     hits, misses = st.mem.get("row_hits", 0.0), st.mem.get("row_misses", 0.0)
     row["row_hit_rate"] = hits / (hits + misses) if hits + misses else float("nan")
     fmt = plan.fmt
-    row["bits_per_weight"] = fmt.w_bits + (8 * fmt.codebook_bytes / fmt.elems) if fmt.elems else 0.0
+    row["bits_per_weight"] = (fmt.w_bits + 8 * fmt.codebook_bytes / fmt.elems) if fmt.elems else 0.0
     row.update(energy.layer_energy(tab, arch, buffer_counts(plan, arch, st),
                                    st.mem.get("energy_pJ", 0.0)))
     # the DRAM model's split of energy_dram_pJ (bank-level presets only)
     for part in ("act", "rdwr", "ref", "bg"):
         row[f"dram_{part}_pJ"] = st.mem.get(f"energy_{part}_pJ", 0.0)
     dram_cycles = total_b / (peak_GBps / ghz) if peak_GBps != float("inf") else 0.0
-    busy = {"vector" if plan.vector else "compute": st.compute, "dram": dram_cycles, "decoder": st.decoder_busy,
+    busy = {"vector" if plan.vector else "compute": st.compute, "dram": dram_cycles,
+            "decoder": st.decoder_busy,
             "codebook": st.stall_codebook}
     row["bound"] = max(busy, key=busy.get)
     return row
