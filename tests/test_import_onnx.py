@@ -185,3 +185,46 @@ def test_cli_onnx(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "bad.onnx: not a valid ONNX model" in proc.stderr
     assert not (tmp_path / "bad.yaml").exists()
+
+
+class Branchy(torch.nn.Module):
+    """A residual connection and a branch: ``h`` is read by two linears and by a residual add."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        nn = torch.nn
+        self.fc1, self.act = nn.Linear(16, 32), nn.ReLU()
+        self.a, self.b, self.out = nn.Linear(32, 32), nn.Linear(32, 32), nn.Linear(32, 16)
+
+    def forward(self, x):
+        h = self.act(self.fc1(x))
+        y = self.a(h) + self.b(h)
+        return self.out(y + h)
+
+
+def graph_of(layers):
+    """(op, M, K, N, inputs as producer positions) per layer: the graph, whatever the names."""
+    where = {la.output: i for i, la in enumerate(layers)}
+    return [(la.op, la.M, la.K, la.N, tuple(where.get(n, "external") for n in la.inputs))
+            for la in layers]
+
+
+BRANCHY_BY_HAND = [
+    ("linear", 4, 16, 32, ("external",)),  # 0 fc1
+    ("relu", 4, 1, 32, (0,)),              # 1 h
+    ("linear", 4, 32, 32, (1,)),           # 2 a(h)
+    ("linear", 4, 32, 32, (1,)),           # 3 b(h)
+    ("add", 4, 1, 32, (2, 3)),             # 4 the branches join
+    ("add", 4, 1, 32, (4, 1)),             # 5 the residual reads h again
+    ("linear", 4, 32, 16, (5,)),           # 6 out
+]
+
+
+def test_residual_and_branch_import_to_the_hand_written_graph(tmp_path):
+    from workloads.importers import from_torch
+
+    x = torch.randn(4, 16)
+    fx = from_torch(Branchy(), (x,), method="fx")
+    onnx_layers = load_onnx(export(Branchy(), (x,), tmp_path / "branchy.onnx")).layers
+    assert graph_of(fx.layers) == graph_of(onnx_layers) == BRANCHY_BY_HAND
+    assert fx.unsupported == {}
