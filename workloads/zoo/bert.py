@@ -65,9 +65,8 @@ def _block(p: str, x: str, batch: int, t: int, seq_len: int, hidden: int, heads:
         ops.linear(f"{a}.output.dense", t, hidden, hidden, (f"{a}.self.context",)),
         ops.vector(f"{a}.output.add", "add", t, hidden, (x, f"{a}.output.dense")),
         ops.vector(f"{a}.output.LayerNorm", "layernorm", t, hidden, (f"{a}.output.add",)),
-        ops.linear(f"{p}.intermediate.dense", t, hidden, intermediate, (f"{a}.output.LayerNorm",)),
-        ops.vector(f"{p}.intermediate.act", "gelu", t, intermediate, (f"{p}.intermediate.dense",)),
-        ops.linear(f"{o}.dense", t, intermediate, hidden, (f"{p}.intermediate.act",)),
+        *ops.mlp((f"{p}.intermediate.dense", f"{p}.intermediate.act", f"{o}.dense"), t, hidden,
+                 intermediate, f"{a}.output.LayerNorm"),
         ops.vector(f"{o}.add", "add", t, hidden, (f"{a}.output.LayerNorm", f"{o}.dense")),
         ops.vector(f"{o}.LayerNorm", "layernorm", t, hidden, (f"{o}.add",)),
     ]

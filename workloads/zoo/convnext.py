@@ -23,9 +23,7 @@ def _block(p: str, batch: int, dim: int, hw, x: str) -> list[Layer]:
     return [
         ops.conv(f"{b}.0", batch, dim, dim, hw, 7, 1, 3, groups=dim, inputs=(x,))[0],
         ops.vector(f"{b}.2", "layernorm", tokens, dim, (f"{b}.0",)),
-        ops.linear(f"{b}.3", tokens, dim, 4 * dim, (f"{b}.2",)),
-        ops.vector(f"{b}.4", "gelu", tokens, 4 * dim, (f"{b}.3",)),
-        ops.linear(f"{b}.5", tokens, 4 * dim, dim, (f"{b}.4",)),
+        *ops.mlp((f"{b}.3", f"{b}.4", f"{b}.5"), tokens, dim, 4 * dim, f"{b}.2"),
         ops.vector(f"{p}.layer_scale", "mul", tokens, dim, (f"{b}.5",)),
         ops.vector(f"{p}.add", "add", tokens, dim, (x, f"{p}.layer_scale")),
     ]

@@ -78,6 +78,15 @@ def embedding(name: str, tokens: int, vocab: int, hidden: int) -> Layer:
     )
 
 
+def mlp(names: tuple[str, str, str], tokens: int, dim: int, hidden: int, x: str,
+        act: str = "gelu") -> list[Layer]:
+    """Linear ``dim → hidden``, the activation, Linear ``hidden → dim`` on tensor ``x``; ``names``
+    of the three layers in that order."""
+    up, mid, down = names
+    return [linear(up, tokens, dim, hidden, (x,)), vector(mid, act, tokens, hidden, (up,)),
+            linear(down, tokens, hidden, dim, (mid,))]
+
+
 def attention(
     prefix: str, batch: int, heads: int, head_dim: int, queries: int, keys: int,
     q: str, k: str, v: str, **meta

@@ -79,8 +79,6 @@ def _block(p: str, x: str, batch: int, t: int, tokens: int, dim: int, heads: int
         ops.linear(f"{p}.attn.proj", t, dim, dim, (f"{p}.attn.context",)),
         ops.vector(f"{p}.add1", "add", t, dim, (x, f"{p}.attn.proj")),
         ops.vector(f"{p}.norm2", "layernorm", t, dim, (f"{p}.add1",)),
-        ops.linear(f"{p}.mlp.fc1", t, dim, hidden, (f"{p}.norm2",)),
-        ops.vector(f"{p}.mlp.act", "gelu", t, hidden, (f"{p}.mlp.fc1",)),
-        ops.linear(f"{p}.mlp.fc2", t, hidden, dim, (f"{p}.mlp.act",)),
+        *ops.mlp((f"{p}.mlp.fc1", f"{p}.mlp.act", f"{p}.mlp.fc2"), t, dim, hidden, f"{p}.norm2"),
         ops.vector(f"{p}.add2", "add", t, dim, (f"{p}.add1", f"{p}.mlp.fc2")),
     ]
