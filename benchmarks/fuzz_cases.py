@@ -222,6 +222,7 @@ def _trace_workload(scheme: str) -> bytes:
     comp = {"scheme": scheme} if scheme == "int8" else {"scheme": scheme, "k": 16, "d": 8}
     layers = [{"name": n, "M": 8, "K": k, "N": n_} for n, k, n_ in
               (("fc1", 32, 24), ("fc2", 32, 24), ("fc3", 24, 16))]
+    layers[1]["inputs"] = ["external"]  # fc2 reads 32 features from DRAM, not fc1's 24
     return _dump({"name": "w", "arch": {"preset": "edge-32x32", "dram": {"preset": "ideal"}},
                   "layers": layers, "compression": comp, "traces": "tr"}).encode()
 

@@ -16,7 +16,8 @@ def gemm_workload(M=197, K=192, N=768, dram=None, **arch_over):
 FOUR_LAYERS = {"name": "four", "arch": {"preset": "edge-64x64"},
                "compression": {"scheme": "ssvq", "k": 64, "d": 8}, "baseline": {"scheme": "int8"},
                "layers": [{"name": "qkv", "M": 197, "K": 192, "N": 576},
-                          {"name": "proj", "M": 197, "K": 192, "N": 192},
+                          {"name": "proj", "M": 197, "K": 192, "N": 192,
+                           "inputs": ["qkv"]},
                           {"name": "fc1", "M": 197, "K": 192, "N": 768},
                           {"name": "fc2", "M": 197, "K": 768, "N": 192}]}
 """Four DeiT-like layers, SSVQ k=64 d=8 against INT8 on a 64x64 array."""

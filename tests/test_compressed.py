@@ -86,14 +86,18 @@ def test_trace_shape_or_scheme_mismatch_is_a_clear_error(tmp_path):
 
 def test_speedup_memory_bound_vs_compute_bound():
     mem = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml")
-    assert 2.5 <= mem.speedup <= 3.3
+    t, b = mem.summary["totals"], mem.summary["baseline"]
+    # the GEMM layers gain 2.5-3.3x; the vector ops (norms, softmax, GELU, adds) do the same
+    # work under both schemes, so the whole model gains less (Amdahl)
+    assert 2.5 <= b["cycles_pe"] / t["cycles_pe"] <= 3.3
+    assert t["cycles_vector_compute"] == b["cycles_vector_compute"] > 0
+    assert 1.0 < mem.speedup < b["cycles_pe"] / t["cycles_pe"]
     # the same model at batch 32 on an HBM2 server array is compute-bound: little to gain
     comp = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml",
                              ["arch=server-128x128", "batch=32"])
     assert comp.speedup < 1.15
     assert comp.speedup < mem.speedup
     # fewer bits fetched is the whole reason
-    t = mem.summary["totals"]
     assert t["weight_bits_fetched_per_weight"] < 2.0 < 8.0 <= mem.summary["baseline"][
         "weight_bits_fetched_per_weight"]
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def shapes(layers):
     """(name, op, M, K, N, groups, weights) per layer."""
-    return [(x.name, x.op, x.M, x.K, x.N, x.groups, x.weights) for x in layers]
+    return [(x.name, x.op, x.M, x.K, x.N, x.groups, x.weights) for x in layers if x.unit == "pe"]
 
 
 # ---------------------------------------------------------------- models (shared with ONNX test)
@@ -141,7 +141,7 @@ def test_mlp_cnn_encoder_shapes(method):
         == MLP_EXPECTED
     cnn = from_torch(CNN(), (torch.randn(*CNN_INPUT),), method=method)
     assert shapes(cnn.layers) == CNN_EXPECTED
-    stem, dw = cnn.layers[0], cnn.layers[1]
+    stem, dw = [x for x in cnn.layers if x.unit == "pe"][:2]
     assert (stem.stride, stem.kernel, stem.in_elems) == (2, (3, 3), 2 * 3 * 32 * 32)
     assert (dw.stride, dw.kernel, dw.in_elems, dw.weight_shape) == (1, (3, 3), 2 * 16 * 256,
                                                                      (16, 9))
@@ -313,8 +313,9 @@ def test_decode_of_raw_matmul_attention():
 def test_model_files(tmp_path):
     torch.save(mlp(), tmp_path / "mlp.pt")
     result = load_model_file(tmp_path / "mlp.pt", "3,20")
-    assert [x.M for x in result.layers] == [3, 3, 3]
-    assert [x.M for x in load_model_file(tmp_path / "mlp.pt", "3,20", batch=5).layers] == [5] * 3
+    assert [x.M for x in result.layers if x.unit == "pe"] == [3, 3, 3]
+    assert [x.M for x in load_model_file(tmp_path / "mlp.pt", "3,20", batch=5).layers
+            if x.unit == "pe"] == [5] * 3
     factory = tmp_path / "my_model.py"
     factory.write_text(
         "import torch\nfrom torch import nn\n"
@@ -359,7 +360,7 @@ def test_cli_writes_layers_fragment(tmp_path):
     rows = yaml.safe_load(out.read_text())["layers"]
     keys = set(Layer("x", "linear", 1, 1, 1).to_dict()) - {"meta"}
     assert all(set(row) == keys for row in rows)
-    assert [(r["name"], r["M"], r["K"], r["N"]) for r in rows] == [
+    assert [(r["name"], r["M"], r["K"], r["N"]) for r in rows if r["K"] > 1] == [
         (name, m, k, n) for name, _, m, k, n, _, _ in MLP_EXPECTED]
     assert [Layer(**{**r, "kernel": tuple(r["kernel"])}) for r in rows]  # round-trips
     assert not list((tmp_path / "sub").glob("*.tmp"))

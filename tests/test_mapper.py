@@ -48,7 +48,7 @@ def assert_fastest_of_near_ties(wl):
     row = accelsim.simulate(wl).layers.iloc[0]
     sims = {f"{c.Gt}x{c.Mt}x{c.Kt}x{c.Nt}/{c.order}": simulate_alone(cfg.arch, layer, fmt, c, ops)
             for c in near}
-    assert row["cycles_total"] == pytest.approx(min(sims.values()), rel=1e-12)
+    assert row["cycles"] == pytest.approx(min(sims.values()), rel=1e-12)
     assert f"{row['tile']}/{row['loop_order']}" in sims
     return row, sims, near
 
@@ -64,7 +64,9 @@ def test_gemv_on_os_array_picks_the_loop_order_that_does_not_spill():
                                                        "loop_order": "mkn"}}}).layers.iloc[0]
     assert spill["dram_write_psum_B"] > 0 and spill["dram_read_psum_read_B"] > 0
     assert row["dram_write_psum_B"] == 0 and row["dram_read_psum_read_B"] == 0
-    assert spill["cycles_total"] > 1.2 * row["cycles_total"]
+    # with the FR-FCFS controller the 64 B read-backs no longer wait behind whole weight tiles, so
+    # the spilling order costs ~0.7 % more instead of ~25 %; the choice must still not be slower
+    assert spill["cycles"] > row["cycles"]
     # the estimate now charges each read-back its latency: it ranks them as the engine does
     assert spill["est_cycles"] > row["est_cycles"]
     assert row["weight_refetch"] == 1.0
@@ -74,11 +76,11 @@ def test_small_layer_with_huge_buffers_beats_the_estimates_pick_and_a_whole_n_ti
     wl = one_layer(7, 33, 1000, sram_KiB=(4096, 4096, 4096))
     row, sims, near = assert_fastest_of_near_ties(wl)
     first = near[0]
-    assert row["cycles_total"] < sims[f"{first.Gt}x{first.Mt}x{first.Kt}x{first.Nt}/{first.order}"]
+    assert row["cycles"] < sims[f"{first.Gt}x{first.Mt}x{first.Kt}x{first.Nt}/{first.order}"]
     pinned = {"g": {"tile": {"M": 7, "K": 33, "N": 1000}}}
     whole_n = accelsim.simulate({**wl, "mapping": pinned}).layers.iloc[0]
     assert whole_n["tile"] == "1x7x33x1000"
-    assert row["cycles_total"] <= whole_n["cycles_total"]
+    assert row["cycles"] <= whole_n["cycles"]
 
 
 def test_selection_is_cached_per_shape(monkeypatch):

@@ -226,7 +226,8 @@ def test_long_models_are_aggregated_per_block_with_a_detail_figure(tmp_path):
 
     from accelsim.plots.breakdown import aggregate, layer_groups
 
-    layers = [{"name": f"blocks.{b}.{n}", "M": 64, "K": 64 * (b + 1), "N": 64}
+    layers = [{"name": f"blocks.{b}.{n}", "M": 64, "K": 64 * (b + 1), "N": 64,
+               "inputs": ["external"]}
               for b in range(10) for n in ("qkv", "proj", "fc")]
     wl = {"name": "deep", "arch": {"preset": "edge-64x64"}, "layers": layers}
     out = tmp_path / "run"

@@ -30,8 +30,8 @@ def layers(n_blocks=1):
     for b in range(n_blocks):
         out += [{"name": f"b{b}.qkv", "M": 197, "K": 192, "N": 576},
                 {"name": f"b{b}.qk", "op": "matmul", "M": 197, "K": 64, "N": 197, "groups": 3,
-                 "weights": False},
-                {"name": f"b{b}.proj", "M": 197, "K": 192, "N": 192},
+                 "weights": False, "inputs": [f"b{b}.qkv", f"b{b}.qkv"]},
+                {"name": f"b{b}.proj", "M": 197, "K": 192, "N": 192, "inputs": [f"b{b}.qkv"]},
                 {"name": f"b{b}.fc1", "M": 197, "K": 192, "N": 768},
                 {"name": f"b{b}.fc2", "M": 197, "K": 768, "N": 192}]
     return out

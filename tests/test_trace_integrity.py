@@ -15,7 +15,8 @@ from accelsim.cli import main
 from accelsim.errors import ConfigError
 from workloads.trace import TraceError, manifest_checksum, read_trace, write_trace
 
-LAYERS = [{"name": n, "op": "linear", "M": 16, "K": 32, "N": 24} for n in ("fc1", "fc2", "head")]
+LAYERS = [{"name": n, "op": "linear", "M": 16, "K": 32, "N": 24, "inputs": ["external"]}
+          for n in ("fc1", "fc2", "head")]
 
 
 def _layer(rng, name: str, out: int = 24, inp: int = 32, k: int = 16, d: int = 8) -> dict:

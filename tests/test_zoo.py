@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from workloads import zoo
+from workloads.graph import connect
 from workloads.layer import Layer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,10 @@ def test_layers_are_well_formed_and_uniquely_named(name):
     layers = zoo.build(name)
     assert all(isinstance(x, Layer) for x in layers)
     assert len({x.name for x in layers}) == len(layers)
-    assert all((x.op == "matmul") == (not x.weights and x.op != "embedding") for x in layers)
+    assert all((x.op == "matmul") == (not x.weights and x.op != "embedding" and x.unit == "pe")
+               for x in layers)
+    # a checked tensor graph: every input is an earlier output (or external), sizes agree
+    assert connect(layers) == layers
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -81,11 +85,15 @@ def test_batch_scales_every_layer_but_leaves_the_weights(name):
             assert b.in_elems == 4 * a.in_elems
         elif a.op == "matmul":
             assert (b.M, b.K, b.N, b.groups) == (a.M, a.K, a.N, 4 * a.groups)
+        elif a.unit == "vector":
+            assert b.out_elems == 4 * a.out_elems and b.in_elems == 4 * a.in_elems
 
 
 def test_deit_tiny_shapes_follow_timm():
     layers = {x.name: x for x in zoo.build("deit_tiny", batch=2)}
-    assert len(layers) == 1 + 12 * 6 + 1
+    assert sum(x.unit == "pe" for x in layers.values()) == 1 + 12 * 6 + 1
+    # pos_embed, then per block 2 LayerNorms, softmax, GELU, 2 residual adds; the final norm
+    assert sum(x.unit == "vector" for x in layers.values()) == 1 + 12 * 6 + 1
     pe = layers["patch_embed.proj"]
     assert (pe.op, pe.M, pe.K, pe.N) == ("conv", 2 * 196, 768, 192)
     assert (pe.stride, pe.kernel) == (16, (16, 16))
@@ -110,7 +118,8 @@ def test_deit_tokens_from_image_size_or_seq_len():
 
 def test_cnn_layers_follow_torchvision_names_and_conv_conventions():
     r50 = {x.name: x for x in zoo.build("resnet50", batch=2)}
-    assert len(r50) == 53 + 1  # 49 convs of the bottlenecks + stem + 4 downsamples, fc
+    # 49 convs of the bottlenecks + stem + 4 downsamples, fc
+    assert sum(x.unit == "pe" for x in r50.values()) == 53 + 1
     c1 = r50["conv1"]
     assert (c1.M, c1.K, c1.N, c1.stride, c1.kernel) == (2 * 112 * 112, 3 * 49, 64, 2, (7, 7))
     assert c1.in_elems == 2 * 3 * 224 * 224
@@ -170,13 +179,15 @@ def test_minilm_matches_the_safetensors_file():
     got = {x.weight_name: x.weight_shape for x in layers if x.weights}
     got |= {x.weight_name: (x.meta["vocab"], x.N) for x in layers if x.op == "embedding"}
     assert got == shapes
-    default = [x.name for x in zoo.build("minilm_l6")]
+    default = [x.name for x in zoo.build("minilm_l6") if x.unit == "pe"]
     assert "pooler.dense" not in default and len([n for n in default if "." in n]) == 3 + 6 * 8
 
 
 def test_llama_decode_reads_the_kv_cache():
     layers = zoo.build("llama2_7b", batch=3, context=2048)
-    assert len(layers) == 1 + 32 * 9 + 1
+    assert sum(x.unit == "pe" for x in layers) == 1 + 32 * 9 + 1
+    # per layer 2 RMSNorms, 2 rotaries, softmax, SiLU, the gate product, 2 residual adds; model.norm
+    assert sum(x.unit == "vector" for x in layers) == 32 * 9 + 1
     by = {x.name: x for x in layers}
     assert (by["model.embed_tokens"].M, by["model.embed_tokens"].meta) == (3, {"vocab": 32000})
     q, down = by["model.layers.0.self_attn.q_proj"], by["model.layers.31.mlp.down_proj"]
@@ -186,6 +197,12 @@ def test_llama_decode_reads_the_kv_cache():
     assert (c.M, c.K, c.N, c.groups) == (1, 2048, 128, 96)
     assert s.weight_elems == 96 * 128 * 2048 and s.meta == {"kv_cache": True}
     assert (by["lm_head"].M, by["lm_head"].N) == (3, 32000)
+    # decode reads the KV cache from DRAM; the new token's k (rotated) and v go to the cache
+    assert (s.inputs, c.inputs) == (("model.layers.7.self_attn.rope_q", "external"),
+                                    ("model.layers.7.self_attn.softmax", "external"))
+    readers = {n for x in layers for n in x.inputs}
+    assert "model.layers.7.self_attn.rope_k" not in readers
+    assert "model.layers.7.self_attn.v_proj" not in readers
 
 
 def test_llama_prefill_runs_the_prompt():

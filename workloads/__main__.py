@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 LAYER_KEYS = ("name", "op", "M", "K", "N", "groups", "weights", "in_elems", "stride", "kernel",
-              "weight_name")
+              "weight_name", "inputs", "output")
 
 
 EXAMPLES = """examples:

@@ -8,7 +8,8 @@ from accelsim.engine.pe_array import lead_share
 class DmaUnit:
     """Requests go out in step order; the weight and input tiles of one step are interleaved on
     the bus, so the step can start once the first row of both is on chip. Weights never wait
-    for data; a layer's first input waits for the previous layer's last write-back. Requests
+    for data; a layer's first input waits for the last write-back of every layer it reads.
+    Vector ops are not fetched here (the vector unit reads its own inputs). Requests
     stay outstanding: consumers wait for the first row, not the DMA."""
 
     def __init__(self, env, port, plans, weight_buf, input_buf, events, pe) -> None:
@@ -24,8 +25,16 @@ class DmaUnit:
 
     def run(self):
         for li, plan in enumerate(self.plans):
-            yield from self._layer(li, plan)
+            if plan.vector is None:
+                yield from self._layer(li, plan)
             self.events.weights_issued[li].succeed()
+
+    def _inputs_written(self, plan):
+        """Wait until every tensor the layer reads has been written by its producer."""
+        written = self.events.written
+        for d in plan.deps:
+            if not written[d].processed:
+                yield written[d]
 
     def _layer(self, li: int, plan):
         env, port, sch, place = self.env, self.port, plan.schedule, plan.place
@@ -47,9 +56,8 @@ class DmaUnit:
                 nbytes += int(tile_bytes[tile])
             if new_i:
                 yield from self.input_buf.reserve()
-                written = self.events.written
-                if first_input and li > 0 and not written[li - 1].processed:
-                    yield written[li - 1]
+                if first_input:
+                    yield from self._inputs_written(plan)
                 first_input = False
                 if env.now > issued:  # the weights went ahead on their own
                     nbytes, issued = 0, env.now

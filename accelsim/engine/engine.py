@@ -4,7 +4,8 @@ prefetch while the current one computes; its inputs wait for the previous layer'
 
 Units: :class:`~accelsim.engine.dma.DmaUnit`, :class:`~accelsim.engine.codebook.CodebookDma`,
 :class:`~accelsim.engine.decoder.DecoderUnit`, :class:`~accelsim.engine.pe_array.PeArrayUnit`,
-:class:`~accelsim.engine.write_back.WriteBackUnit`. Buffers are
+:class:`~accelsim.engine.write_back.WriteBackUnit`, :class:`~accelsim.engine.vector.VectorUnit`
+(vector ops, beside the PE array: the two overlap where the graph allows). Buffers are
 :class:`~accelsim.engine.buffers.SlotBuffer` slot stores (2 slots when double-buffered).
 Simulation time is in accelerator cycles; the memory model works in ns, converted at the clock.
 """
@@ -20,6 +21,7 @@ from accelsim.engine.dma import DmaUnit
 from accelsim.engine.pe_array import PeArrayUnit
 from accelsim.engine.port import MemoryPort
 from accelsim.engine.stats import LayerEvents, LayerStats
+from accelsim.engine.vector import VectorUnit
 from accelsim.engine.write_back import WriteBackUnit
 
 
@@ -47,9 +49,11 @@ class Engine:
             DmaUnit(env, port, plans, weight_buf, input_buf, ev, arch.pe_array),
             DecoderUnit(env, plans, self.stats, weight_buf, decoded, codebook, ev),
             PeArrayUnit(env, port, plans, self.stats, (weight_buf, input_buf, output_buf, decoded),
-                        arch.pe_array),
+                        arch.pe_array, ev),
             WriteBackUnit(env, port, plans, self.stats, output_buf, ev),
         ]
+        if any(p.vector is not None for p in plans):
+            self.units.append(VectorUnit(env, port, plans, self.stats, ev))
 
     def run(self, progress=None) -> list[LayerStats]:
         """Simulate every layer; ``progress(layers_done, layers)`` is called as layers finish."""
@@ -61,8 +65,8 @@ class Engine:
                 env.run(until=written)
                 if progress is not None:
                     progress(i + 1, len(self.plans))
-            last = self.stats[-1]
-            drain = max(0.0, last.wb_end - last.end)
+            last = max(self.stats, key=lambda s: s.end)
+            drain = max(0.0, max(max(s.wb_end, s.end) for s in self.stats) - last.end)
             last.stall_dram += drain
             last.end += drain
         return self.stats

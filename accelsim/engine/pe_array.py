@@ -43,16 +43,27 @@ def lead_share(pe, fold: float) -> float:
 class PeArrayUnit:
     """One process walking every layer's steps in order."""
 
-    def __init__(self, env, port, plans, stats, buffers, pe) -> None:
+    def __init__(self, env, port, plans, stats, buffers, pe, events=None) -> None:
         self.env, self.port, self.plans, self.stats = env, port, plans, stats
         self.pe = pe
+        self.events = events
         self.weight_buf, self.input_buf, self.output_buf, self.decoded = buffers
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = 0.0
 
     def run(self):
         for li, plan in enumerate(self.plans):
-            yield from self._layer(li, plan)
+            if plan.vector is None:
+                yield from self._after_vector_inputs(plan)
+                yield from self._layer(li, plan)
+
+    def _after_vector_inputs(self, plan):
+        """A layer reading a vector op's output starts once that op is done (its time is the
+        vector op's, not this layer's)."""
+        written = self.events.written
+        for d in plan.deps:
+            if self.plans[d].vector is not None and not written[d].processed:
+                yield written[d]
 
     def _layer(self, li: int, plan):
         env, sch, st = self.env, plan.schedule, self.stats[li]

@@ -14,6 +14,7 @@ from accelsim.plan.mapping import Mapping, Operands, map_layer
 from accelsim.plan.placement import Placement, next_weight_base, place_layer
 from accelsim.plan.residency import residency
 from accelsim.plan.schedule import Schedule, build_schedule
+from accelsim.plan.vector import VectorWork, vector_work
 
 MAPPER_BW_EFFICIENCY = 0.9
 """Share of the memory's peak bandwidth the mapper's latency estimate assumes."""
@@ -31,6 +32,10 @@ class LayerPlan:
     place: Placement
     decode: TileDecoder | None = None
     """Decoder work of a compressed layer, or None."""
+    vector: VectorWork | None = None
+    """Vector-unit work of a vector op (then the PE array and its DMA skip the layer), or None."""
+    deps: tuple[int, ...] = ()
+    """Indices of the layers whose output tensors this layer reads."""
 
     @property
     def codebook_bytes(self) -> int:
@@ -49,13 +54,40 @@ def gather_schedule(layer, act_bytes: int, out_bytes: int) -> Schedule:
     )
 
 
-def layer_plan(index: int, layer, fmt, mp: Mapping, arch, ops: Operands, w_base: int = 0) -> LayerPlan:
-    """The plan of one weight or matmul layer under mapping ``mp``."""
+def no_steps() -> Schedule:
+    """The empty schedule of a layer the PE array does not run (a vector op)."""
+    z = np.zeros(0)
+    b = np.zeros(0, dtype=bool)
+    return Schedule(compute=z, folds=z, new_w=b, w_tile=z.astype(np.int64), w_elems=z, w_bytes={},
+                    new_i=b, i_bytes=z, out_start=b, psum_read=z, out_end=b, o_bytes=z, o_final=b)
+
+
+def _vector_plan(i, layer, arch, resident, sizes, deps) -> LayerPlan:
+    """A vector op: its inputs not on chip are read from DRAM once each (a broadcast input
+    once, not once per repeat)."""
+    from workloads.graph import read_elems
+    from workloads.layer import EXTERNAL
+
+    act = formats.ACT_BYTES[arch.pe_array.mac]
+    read_B = [0 if name != EXTERNAL and resident[name] else min(elems, sizes.get(name, elems)) * act
+              for name, elems in zip(layer.inputs, read_elems(layer), strict=True)]
+    write_B = 0 if resident[layer.output] else layer.out_elems * act
+    lanes = arch.vector_unit.lanes or arch.pe_array.cols
+    work = vector_work(layer, arch.vector_unit, lanes, read_B, write_B, act)
+    fmt = formats.LayerFormat("none", 0, {})
+    return LayerPlan(layer, fmt, None, no_steps(), place_layer(i, no_steps(), 0), vector=work,
+                     deps=deps)
+
+
+def layer_plan(index: int, layer, fmt, mp: Mapping, arch, ops: Operands, w_base: int = 0,
+               deps: tuple[int, ...] = ()) -> LayerPlan:
+    """The plan of one weight or matmul layer under mapping ``mp`` (``deps``: the layers whose
+    outputs it reads)."""
     pe = arch.pe_array
     sched = build_schedule(layer, mp, mp.dataflow, pe.rows, pe.cols, fmt.streams, ops.in_bytes,
                            ops.out_bytes)
     decode = TileDecoder(layer, fmt, mp, arch) if fmt.compressed else None
-    return LayerPlan(layer, fmt, mp, sched, place_layer(index, sched, w_base), decode)
+    return LayerPlan(layer, fmt, mp, sched, place_layer(index, sched, w_base), decode, deps=deps)
 
 
 def build_plans(cfg, layers, comp, trace, peak_GBps: float, choose=None) -> list[LayerPlan]:
@@ -64,23 +96,36 @@ def build_plans(cfg, layers, comp, trace, peak_GBps: float, choose=None) -> list
     ``choose(index, layer, fmt, ops, bytes_per_cycle)`` picks each layer's mapping (default:
     the mapper's best estimate, :func:`~accelsim.plan.mapping.map_layer`).
     """
+    from workloads.graph import connect, producers
+    from workloads.layer import EXTERNAL
+
+    layers = connect(layers, strict=False)
     arch = cfg.arch
     act = formats.ACT_BYTES[arch.pe_array.mac]
     bytes_per_cycle = peak_GBps * MAPPER_BW_EFFICIENCY / (arch.clock_MHz / 1000.0)
     resident = residency(layers, arch, act)
+    deps = producers(layers)
+    sizes = {la.output: la.out_elems for la in layers}
     plans, w_base = [], 0
     for i, layer in enumerate(layers):
+        if layer.unit == "vector":
+            plans.append(_vector_plan(i, layer, arch, resident, sizes, deps[i]))
+            continue
         fmt = formats.layer_format(layer, comp, act, cfg.seed, trace)
-        in_res = i > 0 and resident[i - 1]
-        out_b = 0 if resident[i] else act
+        if not layer.weights and len(layer.inputs) > 1 and layer.inputs[1] != EXTERNAL \
+                and resident[layer.inputs[1]]:
+            fmt = formats.LayerFormat("act", fmt.elems, {"operand": 0})  # operand read from SRAM
+        first = layer.inputs[0] if layer.inputs else EXTERNAL
+        in_res = first != EXTERNAL and resident[first]
+        out_b = 0 if resident[layer.output] else act
         if layer.op == "embedding":
             sched = gather_schedule(layer, act, layer.out_elems * out_b)
-            plan = LayerPlan(layer, fmt, None, sched, place_layer(i, sched, w_base))
+            plan = LayerPlan(layer, fmt, None, sched, place_layer(i, sched, w_base), deps=deps[i])
         else:
             ops = Operands(fmt.w_bits, 0 if in_res else act, out_b)
             mp = (choose(i, layer, fmt, ops, bytes_per_cycle) if choose is not None
                   else map_layer(layer, arch, ops, bytes_per_cycle))
-            plan = layer_plan(i, layer, fmt, mp, arch, ops, w_base)
+            plan = layer_plan(i, layer, fmt, mp, arch, ops, w_base, deps[i])
         plans.append(plan)
         w_base = next_weight_base(w_base, plan.schedule, fmt)
     return plans

@@ -12,6 +12,8 @@ sram_pJ_per_64b_at_8KiB    10.0     64-bit SRAM access of an 8 KiB array
 sram_size_exponent         0.4746   E ∝ size^p (fits 10 pJ @ 8 KiB … 100 pJ @ 1 MiB)
 decoder_pJ_per_weight      0.03     sign XOR + mux per decoded weight (≈ an 8-bit add)
 dram_pJ_per_bit            5.0      used only when the memory model reports no energy
+vector_pJ_per_op           1.50     one vector-unit lane operation: an fp16 multiply
+                                    (1.1) + add (0.4), as the vector unit computes in fp16
 =========================  =======  ===============================================
 
 SRAM energy uses the capacity of one bank (``size_KiB / banks``).
@@ -26,6 +28,7 @@ DEFAULT = {
     "sram_size_exponent": 0.4746,
     "decoder_pJ_per_weight": 0.03,
     "dram_pJ_per_bit": 5.0,
+    "vector_pJ_per_op": 1.50,
 }
 
 
@@ -49,7 +52,7 @@ def layer_energy(tab: dict, arch, counts: dict, dram_pJ: float) -> dict[str, flo
     """Energy (pJ) per component of one layer from its access counts.
 
     ``counts`` keys: macs, weight_buf_B, input_buf_B, output_buf_B, codebook_buf_B,
-    decoded_weights, dram_B.
+    decoded_weights, dram_B, and vector_ops (lane operations of a vector op; optional).
     """
     sram = arch.sram
     mac = tab["mac_fp16_pJ" if arch.pe_array.mac == "fp16" else "mac_int8_pJ"]
@@ -64,6 +67,7 @@ def layer_energy(tab: dict, arch, counts: dict, dram_pJ: float) -> dict[str, flo
         "energy_codebook_buf_pJ": counts["codebook_buf_B"]
         * sram_pJ_per_byte(tab, sram.codebook.size_KiB, sram.codebook.banks),
         "energy_decoder_pJ": counts["decoded_weights"] * tab["decoder_pJ_per_weight"],
+        "energy_vector_pJ": counts.get("vector_ops", 0.0) * tab["vector_pJ_per_op"],
         "energy_dram_pJ": dram_pJ if dram_pJ > 0 else counts["dram_B"] * 8 * tab["dram_pJ_per_bit"],
     }
     out["energy_total_pJ"] = sum(out.values())

@@ -10,8 +10,14 @@ from accelsim.report.columns import READ_STREAMS, WRITE_STREAMS, read_column, wr
 
 
 def buffer_counts(plan, arch, st) -> dict:
-    """SRAM bytes moved per buffer: DMA fills plus array traffic (ws-style operand reuse)."""
+    """SRAM bytes moved per buffer: DMA fills plus array traffic (ws-style operand reuse); for a
+    vector op, its input reads (and fills from DRAM), its output writes and its lane operations."""
     sch, layer, pe, fmt = plan.schedule, plan.layer, arch.pe_array, plan.fmt
+    if plan.vector is not None:
+        work = plan.vector
+        return {"macs": 0, "weight_buf_B": 0, "input_buf_B": work.sram_read_B + sum(work.read_B),
+                "output_buf_B": work.out_B, "codebook_buf_B": 0, "decoded_weights": 0.0,
+                "dram_B": sum(st.bytes.values()), "vector_ops": work.lane_ops}
     fetched = sch.w_tile[sch.new_w]
     fills_w = sum(float(np.sum(b[fetched])) for b in sch.w_bytes.values())
     act = ACT_BYTES[pe.mac]
@@ -39,12 +45,13 @@ def _timing(plan, st, pe) -> dict:
     layer, mp = plan.layer, plan.mapping
     cycles = st.end - st.start
     return {
-        "layer": layer.name, "op": layer.op, "M": layer.M, "K": layer.K, "N": layer.N,
+        "layer": layer.name, "op": layer.op, "unit": layer.unit, "M": layer.M, "K": layer.K, "N": layer.N,
         "groups": layer.groups, "weights": layer.weights, "macs": layer.macs,
         "scheme": plan.fmt.scheme,
         "tile": "" if mp is None else f"{mp.Gt}x{mp.Mt}x{mp.Kt}x{mp.Nt}",
         "loop_order": "" if mp is None else mp.order, "steps": plan.schedule.steps,
         "weight_refetch": weight_refetch(plan),
+        "start_cycle": st.start, "end_cycle": st.end,
         "cycles": cycles, "est_cycles": float("nan") if mp is None else mp.est_cycles,
         "cycles_compute": st.compute,
         # float sums of waits can leave -1e-12 where a stall is really 0
@@ -71,14 +78,15 @@ def layer_row(arch, plan, st, tab, peak_GBps) -> dict:
     hits, misses = st.mem.get("row_hits", 0.0), st.mem.get("row_misses", 0.0)
     row["row_hit_rate"] = hits / (hits + misses) if hits + misses else float("nan")
     fmt = plan.fmt
-    row["bits_per_weight"] = fmt.w_bits + (8 * fmt.codebook_bytes / fmt.elems)
+    row["bits_per_weight"] = (fmt.w_bits + 8 * fmt.codebook_bytes / fmt.elems) if fmt.elems else 0.0
     row.update(energy.layer_energy(tab, arch, buffer_counts(plan, arch, st),
                                    st.mem.get("energy_pJ", 0.0)))
     # the DRAM model's split of energy_dram_pJ (bank-level presets only)
     for part in ("act", "rdwr", "ref", "bg"):
         row[f"dram_{part}_pJ"] = st.mem.get(f"energy_{part}_pJ", 0.0)
     dram_cycles = total_b / (peak_GBps / ghz) if peak_GBps != float("inf") else 0.0
-    busy = {"compute": st.compute, "dram": dram_cycles, "decoder": st.decoder_busy,
+    busy = {"vector" if plan.vector else "compute": st.compute, "dram": dram_cycles,
+            "decoder": st.decoder_busy,
             "codebook": st.stall_codebook}
     row["bound"] = max(busy, key=busy.get)
     return row

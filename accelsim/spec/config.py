@@ -116,6 +116,26 @@ class DramConfig(Strict):
         return self
 
 
+class VectorUnitConfig(Strict):
+    """Vector unit for non-GEMM ops: ``lanes`` (default: the PE array's columns), its clock as a
+    share of the accelerator clock, and overrides of the cycles per element per op kind."""
+
+    lanes: PositiveInt | None = None
+    clock_share: float = Field(1.0, gt=0, le=1)
+    cycles_per_element: dict[str, PositiveFloat] = {}
+
+    @model_validator(mode="after")
+    def _known_ops(self) -> VectorUnitConfig:
+        from accelsim.errors import did_you_mean
+        from accelsim.plan.vector import CYCLES_PER_ELEMENT
+
+        for op in self.cycles_per_element:
+            if op not in CYCLES_PER_ELEMENT:
+                raise ValueError(f"cycles_per_element: unknown op kind {op!r}"
+                                 f"{did_you_mean(op, CYCLES_PER_ELEMENT)}")
+        return self
+
+
 class EnergyConfig(Strict):
     """Per-access energy table: a preset plus overrides of any entry (pJ)."""
 
@@ -130,6 +150,7 @@ class ArchConfig(Strict):
     sram: SRAMConfig = SRAMConfig()
     decoder: DecoderConfig = DecoderConfig()
     dram: DramConfig = DramConfig()
+    vector_unit: VectorUnitConfig = VectorUnitConfig()
     energy: EnergyConfig = EnergyConfig()
 
 
@@ -161,9 +182,10 @@ class LayerSpec(Strict):
     """An explicit layer in a workload's ``layers:`` list (canonical GEMM view)."""
 
     name: str
-    op: Literal["linear", "conv", "matmul", "embedding"] = "linear"
+    op: Literal["linear", "conv", "matmul", "embedding", "softmax", "layernorm", "rmsnorm", "gelu",
+                "silu", "relu", "add", "mul", "pool", "rope"] = "linear"
     M: PositiveInt
-    K: PositiveInt
+    K: PositiveInt = 1
     N: PositiveInt
     groups: PositiveInt = 1
     weights: bool = True
@@ -171,6 +193,18 @@ class LayerSpec(Strict):
     stride: PositiveInt = 1
     kernel: tuple[PositiveInt, PositiveInt] = (1, 1)
     weight_name: str = ""
+    inputs: list[str] = []
+    output: str = ""
+
+    @model_validator(mode="after")
+    def _vector_op(self) -> LayerSpec:
+        from workloads.layer import VECTOR_OPS
+
+        if self.op in VECTOR_OPS:
+            if self.K != 1:
+                raise ValueError(f"a {self.op} layer (vector op) has K=1; give its rows as M and "
+                                 "the row length as N")
+        return self
 
 
 class MappingSpec(Strict):

@@ -6,11 +6,25 @@ from accelsim.errors import ConfigError
 
 
 def resolve_layers(cfg) -> list:
-    """The workload's layers (zoo model, explicit list, or imported ONNX file)."""
+    """The workload's layers (zoo model, explicit list, or imported ONNX file) as a checked
+    tensor graph (``workloads.graph.connect``)."""
+    from workloads.graph import GraphError, connect
+
+    layers, strict = _source_layers(cfg)
+    try:
+        return connect(layers, strict=strict)
+    except GraphError as exc:
+        where = "layers" if cfg.layers is not None else "onnx" if cfg.onnx is not None else "model"
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _source_layers(cfg) -> tuple[list, bool]:
+    """The layers as given, and whether a missing ``inputs`` must chain exactly."""
     from workloads.layer import Layer
 
     if cfg.layers is not None:
-        return [Layer(**spec.model_dump()) for spec in cfg.layers]
+        return [Layer(**{**spec.model_dump(), "inputs": tuple(spec.inputs)})
+                for spec in cfg.layers], True
     if cfg.onnx is not None:
         from workloads import importers
 
@@ -19,7 +33,7 @@ def resolve_layers(cfg) -> list:
             raise ConfigError(f"model_args.{sorted(bad)[0]}: not an ONNX import option "
                               "(accepted: input_shape, decode_context)")
         try:
-            return importers.load_onnx(cfg.onnx, batch=cfg.batch, **cfg.model_args).layers
+            return importers.load_onnx(cfg.onnx, batch=cfg.batch, **cfg.model_args).layers, False
         except ValueError as exc:
             raise ConfigError(f"onnx: {exc}") from None
         except OSError as exc:
@@ -27,6 +41,6 @@ def resolve_layers(cfg) -> list:
     from workloads import zoo
 
     try:
-        return zoo.build(cfg.model, batch=cfg.batch, **cfg.model_args)
+        return zoo.build(cfg.model, batch=cfg.batch, **cfg.model_args), True
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"model: {exc}") from None

@@ -41,17 +41,19 @@ class Case:
 MIXED = [  # every op kind of the canonical layer list, small enough to run in milliseconds
     {"name": "embed", "op": "embedding", "M": 16, "K": 1, "N": 64, "weights": False},
     {"name": "stem", "op": "conv", "M": 256, "K": 27, "N": 32, "stride": 2, "kernel": [3, 3],
-     "in_elems": 3 * 34 * 34},
+     "in_elems": 3 * 34 * 34, "inputs": ["external"]},
     {"name": "dw", "op": "conv", "M": 256, "K": 9, "N": 1, "groups": 32, "kernel": [3, 3],
-     "in_elems": 32 * 18 * 18},
-    {"name": "fc1", "op": "linear", "M": 64, "K": 320, "N": 200},
-    {"name": "scores", "op": "matmul", "M": 16, "K": 32, "N": 16, "groups": 4, "weights": False},
-    {"name": "fc2", "op": "linear", "M": 64, "K": 200, "N": 130},
+     "in_elems": 32 * 18 * 18, "inputs": ["external"]},
+    {"name": "fc1", "op": "linear", "M": 64, "K": 320, "N": 200, "inputs": ["external"]},
+    {"name": "scores", "op": "matmul", "M": 16, "K": 32, "N": 16, "groups": 4, "weights": False,
+     "inputs": ["fc1", "fc1"]},
+    {"name": "act", "op": "gelu", "M": 64, "N": 200, "inputs": ["fc1"]},
+    {"name": "fc2", "op": "linear", "M": 64, "K": 200, "N": 130, "inputs": ["act"]},
 ]
 
 TRACED = [  # the layers of the trace cases: a conv (K = 3*3*8) and two linears
     {"name": "conv", "op": "conv", "M": 64, "K": 72, "N": 48, "kernel": [3, 3], "in_elems": 8 * 10 * 10},
-    {"name": "fc1", "op": "linear", "M": 64, "K": 200, "N": 96},
+    {"name": "fc1", "op": "linear", "M": 64, "K": 200, "N": 96, "inputs": ["external"]},
     {"name": "fc2", "op": "linear", "M": 64, "K": 96, "N": 130},
 ]
 

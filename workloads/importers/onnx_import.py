@@ -38,6 +38,7 @@ from workloads.importers.result import (
     LayerNamer,
     warn_unsupported,
 )
+from workloads.importers.wiring import VECTOR_ONNX, Wiring, vector_layer
 from workloads.layer import Layer
 
 _CONST_PASS = {"Transpose", "Cast", "Identity", "Reshape", "Unsqueeze", "Squeeze",
@@ -221,21 +222,8 @@ def load_onnx(path, *, batch: int | None = None, input_shape=None,
     except Exception as exc:
         raise ImportFailure(f"{path}: ONNX shape inference failed: {exc}") from None
     g = _Graph(model.graph)
-    namer = LayerNamer()
-    layers: list[Layer] = []
-    unsupported: Counter = Counter()
-    for node in model.graph.node:
-        try:
-            lowered = _lower_node(node, g, namer)
-        except (ValueError, KeyError, IndexError) as exc:
-            raise ImportFailure(f"{path}: node {node.name or node.op_type!r} "
-                                f"({node.op_type}): {exc}") from None
-        if lowered is not None:
-            layers.extend(lowered)
-        elif not default_domain(node) or node.op_type not in ONNX_IGNORED:
-            key = node.op_type if default_domain(node) else f"{node.domain}.{node.op_type}"
-            unsupported[key] += 1
-    if not layers:
+    layers, unsupported = _walk(model, g, path)
+    if not any(la.unit == "pe" for la in layers):
         raise ImportFailure(f"{path}: no Gemm, MatMul, Conv, attention or embedding nodes found")
     if decode_context is not None:
         first = next(i for i in model.graph.input if i.name not in g.origin)
@@ -248,6 +236,42 @@ def load_onnx(path, *, batch: int | None = None, input_shape=None,
     unsupported = dict(unsupported)
     warn_unsupported(unsupported, str(path))
     return ImportResult(layers=layers, unsupported=unsupported, source="onnx")
+
+
+def _walk(model, g: _Graph, path: Path) -> tuple[list[Layer], Counter]:
+    """Lower every node in graph order, wiring each layer to the tensors it reads."""
+    namer, wiring = LayerNamer(), Wiring()
+    layers: list[Layer] = []
+    unsupported: Counter = Counter()
+    for node in model.graph.node:
+        acts = [n for n in node.input if n and n not in g.origin]
+        try:
+            lowered = _lower_node(node, g, namer) or _vector_node(node, g, namer, acts)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise ImportFailure(f"{path}: node {node.name or node.op_type!r} "
+                                f"({node.op_type}): {exc}") from None
+        if lowered:
+            layers.extend(wiring.wire(lowered, acts, node.output[0]))
+            continue
+        for out in node.output:
+            wiring.pass_through(out, acts)
+        if node.op_type in VECTOR_ONNX and default_domain(node):
+            continue  # folded into its producer (a bias or scale)
+        if not default_domain(node) or node.op_type not in ONNX_IGNORED:
+            key = node.op_type if default_domain(node) else f"{node.domain}.{node.op_type}"
+            unsupported[key] += 1
+    return layers, unsupported
+
+
+def _vector_node(node, g: _Graph, namer, acts) -> list[Layer] | None:
+    """A vector op (softmax, norm, activation, residual add …), or None."""
+    kind = VECTOR_ONNX.get(node.op_type) if default_domain(node) else None
+    if kind is None:
+        return None
+    scope = _scope(node.name)
+    base = f"{scope}.{kind}" if scope else kind
+    vec = vector_layer(namer(base), kind, [g.shape(n) for n in acts], g.shape(node.output[0]))
+    return [vec] if vec else None
 
 
 def _need(g: _Graph, name: str) -> tuple[int, ...]:

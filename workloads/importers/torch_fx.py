@@ -21,6 +21,7 @@ from workloads.importers.opnames import (
     normalise_torch_name,
 )
 from workloads.importers.result import LayerNamer
+from workloads.importers.wiring import VECTOR_TORCH, Wiring, vector_layer
 from workloads.layer import Layer
 
 
@@ -77,36 +78,60 @@ def trace_fx(module, example_inputs: tuple) -> tuple[list[Layer], Counter]:
         return ArgInfo(shape=shape, param=param, ident=id(arg))
 
     namer = LayerNamer()
+    wiring = Wiring()
     layers: list[Layer] = []
     unsupported: Counter = Counter()
     for node in gm.graph.nodes:
         if node.op in ("placeholder", "output", "get_attr"):
             continue
-        makes_tensor = isinstance(node.meta.get("tensor_meta"), TensorMetadata)
-        out_shape = tuple(node.meta["tensor_meta"].shape) if makes_tensor else None
-        args = [info(a) for a in node.args]
-        kwargs = {k: info(v) for k, v in node.kwargs.items()}
-        if node.op == "call_module":
-            sub = gm.get_submodule(node.target)
-            call = _module_call(sub, node.target, args, kwargs, nn)
-            if call is None:
-                name = type(sub).__name__
-                if name not in TORCH_MODULES_IGNORED:
-                    unsupported[name] += 1
-                continue
-            op, args, kwargs = call
-            scope = node.target
-        else:
-            target = node.target
-            raw = target if isinstance(target, str) else getattr(target, "__name__", str(target))
-            op = normalise_torch_name(raw)
-            scope = _scope(node)
-        result = lower_call(op, args, kwargs, out_shape, scope, namer)
-        if result is not None:
-            layers.extend(result)
-        elif op not in TORCH_IGNORED and makes_tensor:
-            unsupported[op] += 1
+        acts = [a for a in (*node.args, *node.kwargs.values())
+                if isinstance(a, fx.Node) and a.op != "get_attr"
+                and isinstance(a.meta.get("tensor_meta"), TensorMetadata)]
+        result, missing = _lower_node(node, gm, info, namer, acts)
+        if result:
+            layers.extend(wiring.wire(result, acts, node))
+            continue
+        wiring.pass_through(node, acts)
+        if missing:
+            unsupported[missing] += 1
     return layers, unsupported
+
+
+def _lower_node(node, gm, info, namer, acts):
+    """``(layers, None)`` for a lowered node, else ``(None, name)`` with the operator's name
+    when it is neither lowered nor knowingly ignored (``name`` None)."""
+    from torch import nn
+    from torch.fx.passes.shape_prop import TensorMetadata
+
+    makes_tensor = isinstance(node.meta.get("tensor_meta"), TensorMetadata)
+    out_shape = tuple(node.meta["tensor_meta"].shape) if makes_tensor else None
+    in_shapes = [tuple(a.meta["tensor_meta"].shape) for a in acts]
+    args = [info(a) for a in node.args]
+    kwargs = {k: info(v) for k, v in node.kwargs.items()}
+    if node.op == "call_module":
+        sub = gm.get_submodule(node.target)
+        call = _module_call(sub, node.target, args, kwargs, nn)
+        name = type(sub).__name__
+        if call is None:
+            if name in VECTOR_TORCH:
+                vec = vector_layer(namer(node.target), VECTOR_TORCH[name], in_shapes, out_shape)
+                return ([vec], None) if vec else (None, None)
+            return None, (None if name in TORCH_MODULES_IGNORED else name)
+        op, args, kwargs = call
+        scope = node.target
+    else:
+        target = node.target
+        raw = target if isinstance(target, str) else getattr(target, "__name__", str(target))
+        op = normalise_torch_name(raw)
+        scope = _scope(node)
+        if op in VECTOR_TORCH:
+            vec = vector_layer(namer(f"{scope}.{op}" if scope else op), VECTOR_TORCH[op],
+                               in_shapes, out_shape)
+            return ([vec], None) if vec else (None, None)
+    result = lower_call(op, args, kwargs, out_shape, scope, namer)
+    if result is not None:
+        return result, None
+    return None, (op if op not in TORCH_IGNORED and makes_tensor else None)
 
 
 def _module_call(sub, target: str, args: list, kwargs: dict, nn):

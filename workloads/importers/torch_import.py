@@ -74,7 +74,7 @@ def from_torch(module, example_inputs: tuple, *, batch_dim: int = 0,
     finally:
         module.train(was_training)
 
-    if not layers:
+    if not any(la.unit == "pe" for la in layers):
         raise ImportFailure(f"{origin}: no linear, conv, matmul, attention or embedding "
                             "operators found")
     if decode_context is not None:
