@@ -36,8 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow", "--hypothesis-seed=0"]
 
-ENGINE_TESTS = ["tests/test_engine.py", "tests/test_accounting.py", "tests/test_compressed.py",
-                "tests/test_decoder.py"]
+ENGINE_TESTS = ["tests/test_timeline.py", "tests/test_accounting.py", "tests/test_energy.py",
+                "tests/test_engine.py", "tests/test_compressed.py", "tests/test_decoder.py"]
 TARGETS: dict[str, tuple[list[str], list[str]]] = {
     # name: (modules, test files)
     "engine": ([f"accelsim/engine/{m}.py" for m in ("dma", "codebook", "decoder", "pe_array",
@@ -197,23 +197,31 @@ def run_tests(scratch: Path, tests: list[str], timeout: float, args=FAST) -> tup
     return status, time.perf_counter() - t0, proc.stdout + proc.stderr
 
 
-def sample(name: str, per_target: int, seed: int) -> tuple[int, list[Site]]:
-    """(all sites, the sampled ones in source order) of one target's modules."""
+def sample(name: str, per_target: int, seed: int, at=()) -> tuple[int, list[Site]]:
+    """(all sites, the sampled ones in source order) of one target's modules; with ``at``
+    (``module:line`` strings), every site on those lines instead."""
     every = [site for module in TARGETS[name][0] for site in sites(module)]
+    if at:
+        return len(every), [s for s in every if f"{s.module}:{s.line}" in at]
     if len(every) <= per_target:
         return len(every), every
     picked = set(random.Random(seed).sample(range(len(every)), per_target))
     return len(every), [s for i, s in enumerate(every) if i in picked]
 
 
-def run_target(name: str, scratch: Path, per_target: int, seed: int, timeout: float) -> list:
+def run_target(name: str, scratch: Path, per_target: int, seed: int, timeout: float,
+               at=()) -> list:
     """Mutate every sampled site of one target; return (site, status) pairs."""
     tests = TARGETS[name][1]
+    if at and not sample(name, per_target, seed, at)[1]:
+        return []
     status, base_s, out = run_tests(scratch, tests, 10 * timeout)
     if status != "pass":
         sys.exit(f"{name}: the tests fail before any mutation:\n{out[-2000:]}")
     limit = max(timeout, 3 * base_s)
-    total, picked = sample(name, per_target, seed)
+    total, picked = sample(name, per_target, seed, at)
+    if not picked:
+        return []
     print(f"{name}: {total} sites, {len(picked)} run (tests {base_s:.1f} s, timeout {limit:.0f} s)",
           flush=True)
     results = []
@@ -294,6 +302,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=60.0, help="per-mutant floor, seconds")
     ap.add_argument("--only", nargs="*", choices=list(TARGETS), help="targets to run")
+    ap.add_argument("--at", nargs="*", default=(), metavar="MODULE:LINE",
+                    help="run every mutant on these lines instead of a sample")
     ap.add_argument("--planted", action="store_true", help="plant issue 20's six bugs instead")
     args = ap.parse_args(argv)
     scratch = scratch_copy()
@@ -303,7 +313,8 @@ def main(argv=None) -> int:
             return 0
         results = []
         for name in args.only or TARGETS:
-            results += run_target(name, scratch, args.per_target, args.seed, args.timeout)
+            results += run_target(name, scratch, args.per_target, args.seed, args.timeout,
+                                  set(args.at))
         report(results)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

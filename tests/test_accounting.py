@@ -10,12 +10,14 @@ refetches are counted by walking the reported loop nest (``tile``, ``loop_order`
 from __future__ import annotations
 
 import csv
-import itertools
 import json
 import math
 
 import pytest
 from conftest import gemm_workload
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from loopnest import parse_tile, uniform_count, walk
 
 import accelsim
 from accelsim.cli import main as cli_main
@@ -36,41 +38,6 @@ def one_layer(M, K, N, compression=None, **arch_over):
     if compression:
         wl["compression"] = compression
     return accelsim.simulate(wl).layers.iloc[0]
-
-
-# --- the loop nest, walked step by step --------------------------------------------------------
-
-def parse_tile(row) -> dict[str, int]:
-    g, m, k, n = (int(x) for x in row["tile"].split("x"))
-    return {"g": g, "m": m, "k": k, "n": n}
-
-
-def walk(row) -> tuple[dict, dict]:
-    """Walk the reported loop nest of one layer (groups outermost, then ``loop_order``); return
-    how often each operand tile is fetched (a fetch = its tile differs from the previous step's)
-    and how many times each output tile is opened (visits)."""
-    tile = parse_tile(row)
-    dims = {"g": row["groups"], "m": row["M"], "k": row["K"], "n": row["N"]}
-    trips = {d: -(-dims[d] // tile[d]) for d in dims}
-    order = "g" + row["loop_order"]
-    operands = {"weight": "gkn", "input": "gmk", "output": "gmn"}
-    counts = {name: {} for name in operands}
-    prev = {name: None for name in operands}
-    for idx in itertools.product(*(range(trips[d]) for d in order)):
-        at = dict(zip(order, idx, strict=True))
-        for name, ds in operands.items():
-            key = tuple(at[d] for d in ds)
-            if key != prev[name]:
-                counts[name][key] = counts[name].get(key, 0) + 1
-                prev[name] = key
-    return counts, trips
-
-
-def uniform_count(counts: dict) -> int:
-    """Every tile of an operand is fetched equally often in a loop nest; return that count."""
-    values = set(counts.values())
-    assert len(values) == 1, values
-    return values.pop()
 
 
 # --- weight streams: bytes from the format's definition -----------------------------------------
@@ -214,6 +181,24 @@ def test_every_tile_of_a_whole_model_fits_its_half_buffer(overrides):
     res = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml", overrides)
     assert_tiles_fit(res.layers, res.config.arch)
     assert_tiles_fit(res.baseline_layers, res.config.arch)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, database=None)
+@given(M=st.integers(1, 600), K=st.integers(1, 3000), N=st.integers(1, 3000),
+       kib=st.tuples(*[st.sampled_from([2, 4, 8, 16, 64])] * 3),
+       comp=st.sampled_from([{"scheme": "int8"}, {"scheme": "ssvq", "k": 16, "d": 8},
+                             {"scheme": "fp16"}]))
+def test_random_layers_tiles_fit_their_half_buffers(M, K, N, kib, comp):
+    from accelsim.errors import InfeasibleError
+
+    wl = gemm_workload(M, K, N, sram={b: {"size_KiB": s} for b, s in
+                                      zip(("weight", "input", "output"), kib, strict=True)})
+    wl.update(baseline=None, compression=comp)
+    try:
+        res = accelsim.simulate(wl)
+    except InfeasibleError:
+        return
+    assert_tiles_fit(res.layers, res.config.arch)
 
 
 # --- totals -----------------------------------------------------------------------------------------
