@@ -259,7 +259,8 @@ def report(results) -> None:
 # --------------------------------------------------------------------------- planted bugs
 
 PLANTED_TESTS = ["tests/test_accounting.py", "tests/test_energy.py", "tests/test_dram_bulk.py",
-                 "tests/test_engine.py", "tests/test_compressed.py", "tests/test_dram.py"]
+                 "tests/test_timeline.py", "tests/test_engine.py", "tests/test_compressed.py",
+                 "tests/test_dram.py"]
 PLANTED = [  # (issue 20's planted bug, file, text, replacement)
     ("tRP dropped on a row conflict in the large-request DRAM path",
      "accelsim/memory/dram/model.py", 'max(t, pre0[i]) + tm["tRP"]', "max(t, pre0[i])"),
@@ -273,6 +274,8 @@ PLANTED = [  # (issue 20's planted bug, file, text, replacement)
      "size <= out_cap and size <= in_cap", "size <= out_cap"),
     ("partial sums counted at 1 byte instead of 4", "accelsim/plan/mapping.py",
      "PSUM_BYTES = 4", "PSUM_BYTES = 1"),
+    ("the same, in the schedule only (the mapper still plans 4 B)", "accelsim/plan/schedule.py",
+     "o_elems * PSUM_BYTES).astype", "o_elems * 1).astype"),
 ]
 
 

@@ -103,3 +103,17 @@ def test_multipass_codebook_reloads_and_energy_by_hand():
     per_byte = 10.0 / 8 * (1.0 / 8 / 8) ** 0.4746  # 1 KiB in 8 banks: 0.125 KiB each
     want = (lookups * 8 * 2 * 4 + row["dram_read_codebook_B"]) * per_byte  # 4 passes
     assert row["energy_codebook_buf_pJ"] == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("clock_MHz", [500, 1250])
+def test_latency_bound_layer_closed_form(clock_MHz):
+    """One tile, a memory with a 2 us latency and a practically infinite bus: operands arrive
+    after one latency, the array computes, the output is written back after another latency."""
+    wl = gemm_workload(64, 32, 32, clock_MHz=clock_MHz,
+                       dram={"preset": "simple", "bandwidth_GBps": 1e9, "efficiency": 1.0,
+                             "latency_ns": 2000})
+    wl["baseline"] = None
+    row = accelsim.simulate(wl).layers.iloc[0]
+    assert row["steps"] == 1
+    latency = 2000 * clock_MHz / 1000  # cycles
+    assert row["cycles_total"] == pytest.approx(2 * latency + row["cycles_compute"], abs=0.01)
