@@ -32,27 +32,41 @@ class Recording:
         return getattr(self.inner, name)
 
 
+def segments(requests: list) -> list[list]:
+    """Split requests (in issue order) where their activation region changes: one run per layer
+    (layer i reads region i mod 2 and writes region (i + 1) mod 2, in layer order)."""
+    out: list[list] = []
+    for req in requests:
+        region = (req[1] - ACT_BASE) // ACT_REGION
+        if not out or (out[-1][0][1] - ACT_BASE) // ACT_REGION != region:
+            out.append([])
+        out[-1].append(req)
+    return out
+
+
 def test_a_layer_reads_its_input_only_after_it_is_written(monkeypatch):
-    """Layer a's output (32 x 64 int8 = 2 KiB) does not fit the 1.5 KiB input buffer, so it goes
-    through DRAM (layer a writes it to the second activation region, layer b reads it from there);
-    with a 5 us memory latency a read issued too early would be plain to see."""
+    """Each layer's output (32 x 64 int8 = 2 KiB) does not fit the 1.5 KiB input buffer, so it
+    goes through DRAM; with a 5 us memory latency a read issued too early would be plain to see."""
     log: list = []
     make = flow.make_memory
     monkeypatch.setattr(flow, "make_memory", lambda cfg: Recording(make(cfg), log))
     wl = {"arch": {"preset": "edge-32x32", "clock_MHz": 1000, "sram": {"input": {"size_KiB": 1.5}},
                    "dram": {"preset": "simple", "bandwidth_GBps": 1000.0, "efficiency": 1.0,
                             "latency_ns": 5000}},
-          "layers": [{"name": "a", "M": 32, "K": 32, "N": 64}, {"name": "b", "M": 32, "K": 64, "N": 32}],
+          "layers": [{"name": "a", "M": 32, "K": 32, "N": 64}, {"name": "b", "M": 32, "K": 64, "N": 64},
+                     {"name": "c", "M": 32, "K": 64, "N": 32}],
           "baseline": None}
     rows = accelsim.simulate(wl).layers
-    assert rows.iloc[0]["dram_write_output_B"] == 32 * 64
-    region = (ACT_BASE + ACT_REGION, ACT_BASE + 2 * ACT_REGION)
-    writes = [(a, a + n, done) for _, a, n, w, done in log if w and region[0] <= a < region[1]]
-    reads = [(t, a, a + n) for t, a, n, w, _ in log if not w and region[0] <= a < region[1]]
-    assert sum(hi - lo for lo, hi, _ in writes) == 32 * 64 and reads
-    last_write = max(done for _, _, done in writes)
-    for t, _, _ in reads:
-        assert t >= last_write  # the next layer's inputs wait for the previous layer's write-back
+    assert list(rows["dram_write_output_B"]) == [32 * 64, 32 * 64, 32 * 32]
+    act = [r for r in log if ACT_BASE <= r[1] < ACT_BASE + 2 * ACT_REGION]
+    reads = segments([r for r in act if not r[3]])
+    writes = segments([r for r in act if r[3]])
+    assert len(reads) == len(writes) == 3
+    for layer in (1, 2):
+        written = max(done for *_, done in writes[layer - 1])
+        assert sum(n for _, _, n, _, _ in writes[layer - 1]) == 32 * 64
+        for t_issue, *_ in reads[layer]:
+            assert t_issue >= written  # inputs wait for the previous layer's last write-back
 
 
 def cycle_split(rows):
