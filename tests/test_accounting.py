@@ -183,6 +183,29 @@ def test_every_tile_of_a_whole_model_fits_its_half_buffer(overrides):
     assert_tiles_fit(res.baseline_layers, res.config.arch)
 
 
+def test_a_conv_is_charged_its_real_input_footprint():
+    """A 3x3 conv over 8 channels of 32x32: its im2col matrix is 1024 x 72 B = 72 KiB, but it reads
+    only 8 x 34 x 34 = 9,248 B, which fits half of a 32 KiB input buffer: with ideal memory it
+    runs untiled, in SCALE-Sim's count (3 row folds x 1 column fold x (2·32 + 32 + 1024 - 2))."""
+    wl = gemm_workload(sram={"input": {"size_KiB": 32}})
+    wl["layers"] = [{"name": "c", "op": "conv", "M": 1024, "K": 72, "N": 16, "kernel": [3, 3],
+                     "in_elems": 8 * 34 * 34}]
+    wl["baseline"] = None
+    row = accelsim.simulate(wl).layers.iloc[0]
+    assert row["cycles_total"] == row["cycles_compute"] == 3 * 1 * (64 + 32 + 1024 - 2)
+    assert row["dram_read_input_B"] == 8 * 34 * 34
+
+
+def test_infeasible_names_the_buffer_that_is_too_small():
+    from accelsim.errors import InfeasibleError
+
+    # the smallest weight tile (32 x 32 int8 + 32 fp16 scales = 1,088 B) exactly fills half of a
+    # 2.125 KiB weight buffer; it is the output buffer that cannot hold one 32-bit partial sum tile
+    wl = gemm_workload(64, 32, 32, sram={"weight": {"size_KiB": 2.125}, "output": {"size_KiB": 0.001}})
+    with pytest.raises(InfeasibleError, match="in the output buffer"):
+        accelsim.simulate(wl)
+
+
 @settings(max_examples=20, deadline=None, derandomize=True, database=None)
 @given(M=st.integers(1, 600), K=st.integers(1, 3000), N=st.integers(1, 3000),
        kib=st.tuples(*[st.sampled_from([2, 4, 8, 16, 64])] * 3),

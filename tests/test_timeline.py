@@ -131,3 +131,19 @@ def test_latency_bound_layer_closed_form(clock_MHz):
     assert row["steps"] == 1
     latency = 2000 * clock_MHz / 1000  # cycles
     assert row["cycles_total"] == pytest.approx(2 * latency + row["cycles_compute"], abs=0.01)
+
+
+def test_first_tile_waits_for_dram_then_for_its_codebook():
+    """One tile of VQ k=256 d=8 (a 4 KiB codebook streamed through a 1 KiB buffer) behind a 2 us
+    memory latency: the first tile cannot start before its weights arrive (DRAM stall of at least
+    one latency), and the codebook can hold it up for no longer than the codebook load takes."""
+    latency = 2000  # ns = cycles at 1 GHz
+    wl = gemm_workload(64, 32, 32, clock_MHz=1000,
+                       dram={"preset": "simple", "bandwidth_GBps": 1e9, "efficiency": 1.0,
+                             "latency_ns": latency},
+                       sram={"codebook": {"size_KiB": 1.0, "banks": 8}})
+    wl.update(compression=MULTIPASS, baseline=None)
+    row = accelsim.simulate(wl).layers.iloc[0]
+    assert (row["steps"], row["codebook_passes"]) == (1, 4)
+    assert row["stall_dram"] >= latency
+    assert 0 < row["stall_codebook"] <= latency + 1
