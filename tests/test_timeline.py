@@ -74,6 +74,8 @@ def cycle_split(rows):
         stalls = r["stall_dram"] + r["stall_decoder"] + r["stall_codebook"]
         assert r["cycles_total"] == pytest.approx(r["cycles_compute"] + stalls, rel=1e-9, abs=1e-6)
         assert min(r["stall_dram"], r["stall_decoder"], r["stall_codebook"]) >= 0
+        # the array cannot wait for the decoder longer than the decoder works
+        assert r["stall_decoder"] <= r["decoder_busy"] + 1e-6
 
 
 MULTIPASS = {"scheme": "vq", "k": 256, "d": 8}  # a 256 x 8 fp16 codebook: 4 KiB
