@@ -232,6 +232,8 @@ MIXED = [  # every op kind, a layer with partial-sum spills, a resident and a no
     {"name": "scores", "op": "matmul", "M": 16, "K": 32, "N": 16, "groups": 4, "weights": False},
     {"name": "fc2", "op": "linear", "M": 256, "K": 2048, "N": 64},
     {"name": "fc3", "op": "linear", "M": 256, "K": 64, "N": 130},
+    {"name": "dw", "op": "conv", "M": 64, "K": 9, "N": 1, "groups": 16, "kernel": [3, 3],
+     "in_elems": 16 * 10 * 10},  # depthwise: 16 groups of 9 x 1 weights
 ]
 
 
@@ -262,6 +264,11 @@ def test_summary_totals_are_the_sums_of_layers_csv(tmp_path):
         for key in ("cycles_compute", "stall_dram", "stall_decoder", "stall_codebook", "macs"):
             assert totals[key] == pytest.approx(col(key)), key
         assert totals["cycles"] == pytest.approx(col("cycles_total"))
+        # edge-32x32 runs at 800 MHz: 800,000 cycles per ms; bytes per ns = GB/s
+        assert totals["time_ms"] == pytest.approx(col("cycles_total") / 800_000)
+        assert totals["bandwidth_GBps"] == pytest.approx(col("dram_bytes") / (totals["time_ms"] * 1e6))
+        assert totals["peak_bandwidth_GBps"] == 4.0
+        assert totals["layers"] == len(rows) == len(MIXED)
         for key in [k for k in rows[0] if k.startswith("energy_")]:
             assert totals[key] == pytest.approx(col(key)), key
         weights = sum(totals["dram_read_B"][s] for s in ("weights", "scales", "index", "sign",

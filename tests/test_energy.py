@@ -22,12 +22,12 @@ def per_byte(size_KiB, banks, e64=E64, p=P):
     return e64 / 8 * (size_KiB / banks / 8) ** p
 
 
-def run(M, K, N, comp=None, mac="int8", overrides=None, dram=None):
+def run(M, K, N, comp=None, mac="int8", overrides=None, dram=None, codebook_KiB=16):
     arch = {"preset": "edge-32x32", "dram": dram or {"preset": "ideal"},
             "pe_array": {"rows": 32, "cols": 32, "dataflow": "ws", "mac": mac},
             "sram": {"weight": {"size_KiB": 8, "banks": 1}, "input": {"size_KiB": 64, "banks": 2},
                      "output": {"size_KiB": 16, "banks": 1},
-                     "codebook": {"size_KiB": 16, "banks": 8}}}
+                     "codebook": {"size_KiB": codebook_KiB, "banks": 8}}}
     if overrides:
         arch["energy"] = {"overrides": overrides}
     wl = {"arch": arch, "layers": [{"name": "g", "M": M, "K": K, "N": N}], "baseline": None,
@@ -90,6 +90,14 @@ def test_overrides_and_fp16_macs_worked_by_hand():
         "dram": (weight_B + 2 * 64 * 32 + 2 * 64 * 32) * 8 * 1.0,
     }
     assert components(row) == pytest.approx(want, rel=1e-12)
+
+
+def test_default_fp16_macs_and_the_smallest_bank():
+    assert run(64, 32, 32, mac="fp16")["energy_mac_pJ"] == pytest.approx(64 * 32 * 32 * 1.50)
+    # a 0.5 KiB codebook buffer in 8 banks: banks below 0.125 KiB count as 0.125 KiB
+    row = run(16, 64, 64, {"scheme": "ssvq", "k": 16, "d": 8}, codebook_KiB=0.5)
+    want = (16 * 8 * 2 + 64 * 8 * 8 * 2) * per_byte(0.125, 1)
+    assert row["energy_codebook_buf_pJ"] == pytest.approx(want, rel=1e-12)
 
 
 def test_bank_level_dram_energy_is_its_split():
