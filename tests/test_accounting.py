@@ -283,3 +283,11 @@ def test_summary_totals_are_the_sums_of_layers_csv(tmp_path):
     assert summary["baseline"]["dram_read_B"]["psum_read"] > 0  # INT8 fc1 spills partial sums
     assert summary["speedup_vs_baseline"] == pytest.approx(summary["baseline"]["cycles"]
                                                            / summary["totals"]["cycles"])
+
+
+def test_totals_of_no_layers_are_zero_not_an_error():
+    from accelsim.report import totals
+
+    t = totals([], clock_MHz=800.0, peak_GBps=4.0)
+    assert (t["cycles"], t["dram_bytes"], t["bandwidth_GBps"], t["layers"]) == (0, 0, 0.0, 0)
+    assert t["weight_bits_fetched_per_weight"] == 0.0
