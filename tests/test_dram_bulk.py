@@ -81,3 +81,31 @@ def test_full_geometry_conflict_on_a_large_request():
     t = 1000.0
     assert m.request(t, 16384, 1024, False) == pytest.approx(t + (RP + RCD + CL + 32 * CCD + CTRL)
                                                                * TCK)
+
+
+def test_a_request_that_wraps_around_the_banks_reopens_them_in_the_shadow():
+    m = tiny()
+    # 160 bursts: rows 0 of banks 0-7 (128 bursts), then rows 1 of banks 0 and 1 (32 bursts);
+    # bank 0's row 0 is done ~128 bursts before its row 1 is needed: PRE + ACT are hidden
+    done = m.request(0.0, 0, 160 * BURST, False)
+    assert done == pytest.approx((RCD + CL + 160 * CCD + CTRL) * TCK)
+    c = m.counters()
+    assert (c["activates"], c["row_hits"]) == (10, 150)
+    # again, with bank 1's row 1 left open beforehand: its row 0 visit is a conflict and its row 1
+    # visit must reopen row 1, so it still takes two activates
+    m = tiny()
+    m.request(0.0, ROWS_B + ROW_B, 16 * BURST, False)
+    before = m.counters()["activates"]
+    t = 1000.0  # done before the first refresh (tREFI / 2 = 1.95 us)
+    done = m.request(t, 0, 160 * BURST, False)
+    assert m.counters()["activates"] - before == 10
+    assert done == pytest.approx(t + (RCD + CL + 160 * CCD + CTRL) * TCK)
+
+
+def test_a_full_read_queue_admits_the_next_read_at_the_first_ones_column_command():
+    # DDR4-3200 with a one-entry queue: the first read (bank group 0) issues ACT at 0, RD at tRCD 22;
+    # the second (bank group 1) enters at 22, ACT 22, RD 44, data 66..70, + tCTRL 2
+    tck = 0.625
+    m = DramModel(resolve(DramConfig(preset="DDR4-3200", mapping="RoRaBaCoBgCh", queue_depth=1)))
+    assert m.request(0.0, 0, 64, False) == pytest.approx((22 + 22 + 4 + 2) * tck)
+    assert m.request(0.0, 64, 64, False) == pytest.approx((22 + 22 + 22 + 4 + 2) * tck)
