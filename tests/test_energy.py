@@ -117,3 +117,20 @@ def test_unknown_energy_key_is_a_clear_error():
     with pytest.raises(ConfigError, match=r"arch.energy.overrides.mac_int_pJ: unknown key; "
                                           r"did you mean 'mac_int8_pJ'"):
         run(64, 32, 32, overrides={"mac_int_pJ": 1.0})
+
+
+def test_grouped_ssvq_layer_codebook_reads_by_hand():
+    # 8 groups of 1024 x 16 x 8 (SSVQ k=16 d=8: 2 vectors per row); a 16 KiB output buffer
+    # (8 KiB of 32-bit partial sums per tile) cannot take all groups at once
+    from loopnest import walk
+
+    wl = {"arch": {"preset": "edge-32x32", "dram": {"preset": "ideal"},
+                   "sram": {"output": {"size_KiB": 16}}},
+          "layers": [{"name": "g", "M": 1024, "K": 16, "N": 8, "groups": 8}], "baseline": None,
+          "compression": {"scheme": "ssvq", "k": 16, "d": 8}}
+    row = accelsim.simulate(wl).layers.iloc[0]
+    counts, trips = walk(row)
+    assert trips["g"] > 1
+    lookups = sum(counts["weight"].values()) // len(counts["weight"]) * 8 * 8 * 2
+    want = (16 * 8 * 2 + lookups * 8 * 2) * per_byte(16, 8)
+    assert row["energy_codebook_buf_pJ"] == pytest.approx(want, rel=1e-12)

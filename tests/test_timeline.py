@@ -4,6 +4,7 @@ cycles go (``cycles_total = compute + stalls``, docs/outputs.md), and multi-pass
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import gemm_workload
 from loopnest import uniform_count, walk
@@ -149,3 +150,24 @@ def test_first_tile_waits_for_dram_then_for_its_codebook():
     assert (row["steps"], row["codebook_passes"]) == (1, 4)
     assert row["stall_dram"] >= latency
     assert 0 < row["stall_codebook"] <= latency + 1
+
+
+@pytest.mark.parametrize("banks, want", [(8, 4 * 8 + 2), (64, 4 * 8 + 2)])
+def test_multipass_decode_of_a_known_index_stream(tmp_path, banks, want):
+    """A 32 x 64 VQ layer (k=256, d=8: 256 vectors) whose trace uses every codeword once, in order,
+    decoded in one tile through a 1 KiB codebook buffer (4 passes of 64 codewords). Each pass scans
+    the whole stream (ceil(256 / 32) = 8 cycles) and serves the 64 indices in its slice in two
+    groups of 32 consecutive codewords: with 8 banks 4 per bank (4 cycles a group, 8 a pass), with
+    64 banks 1 per bank (2 cycles a pass, so the scan's 8 bound it). 4 passes x 8 + 2 (pipeline)."""
+    from workloads.trace import write_trace
+
+    layer = {"name": "fc", "op": "linear", "weight_shape": (32, 64), "k": 256, "d": 8,
+             "codebook": np.ones((256, 8), np.float16), "indices": np.arange(256)}
+    trace = write_trace(tmp_path / "tr", "known", "vq", [layer], creator="tests")
+    wl = gemm_workload(16, 64, 32, sram={"codebook": {"size_KiB": 1.0, "banks": banks}},
+                       decoder={"lookups_per_cycle": 32, "pipeline_depth": 2})
+    wl["layers"][0]["name"] = "fc"
+    wl.update(compression={"scheme": "vq", "k": 256, "d": 8}, traces=str(trace), baseline=None)
+    row = accelsim.simulate(wl).layers.iloc[0]
+    assert (row["steps"], row["codebook_passes"]) == (1, 4)
+    assert row["decoder_busy"] == want
