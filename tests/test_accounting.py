@@ -74,6 +74,11 @@ def test_weight_streams_equal_the_format_worked_by_hand(case):
     assert row["dram_write_output_B"] == N_  # the single output row, int8
 
 
+def test_fp16_activations_are_two_bytes():
+    row = one_layer(1, K_, N_, pe_array={"rows": 32, "cols": 32, "dataflow": "ws", "mac": "fp16"})
+    assert (row["dram_read_input_B"], row["dram_write_output_B"]) == (2 * K_, 2 * N_)
+
+
 @pytest.mark.parametrize("comp", [{"scheme": "int8"}, {"scheme": "ssvq", "k": 16, "d": 8}])
 def test_refetched_tiles_cost_their_bytes_again(comp):
     # small buffers force tiling on every dimension; bytes = fetches per tile x the format's total
