@@ -91,7 +91,7 @@ def test_ddr4_3200_matches_reference_simulators(stream):
     res = run_bench("DDR4-3200", total_bytes=total, **kw)
     got = res["bandwidth_GBps"] if metric == "bw" else res["latency_ns_avg"]
     mean = (dramsim3 + ramulator) / 2
-    assert abs(got - mean) <= 0.10 * mean, f"{stream}: {got:.2f} vs {dramsim3}/{ramulator}"
+    assert abs(got - mean) <= 0.05 * mean, f"{stream}: {got:.2f} vs {dramsim3}/{ramulator}"
     assert res["bandwidth_GBps"] <= res["peak_GBps"]
 
 

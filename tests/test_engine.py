@@ -53,13 +53,10 @@ def test_memory_bound_layer_closed_form():
 
 
 def test_weight_bytes_equal_stream_totals_when_fetched_once():
-    from workloads.trace import stream_bytes
-
     res = run(gemm_workload(M=197, K=192, N=768))
-    sb = stream_bytes((768, 192), "int8")
     row = res.layers.iloc[0]
-    assert row["dram_read_weights_B"] == sb["weights"]
-    assert row["dram_read_scales_B"] == sb["scales"]
+    assert row["dram_read_weights_B"] == 768 * 192  # one byte per INT8 weight
+    assert row["dram_read_scales_B"] == 768 * 2  # one fp16 scale per output channel
 
 
 def test_resident_activations_skip_dram():

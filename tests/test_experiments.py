@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -33,6 +34,14 @@ def test_table10_parsed_values():
     assert t[("MobileNet-v3", "vq", 4)] == {32: 23.5, 64: 18.7}
     assert t[("MobileNet-v2", "ssvq", 8)] == {8: 22.9, 16: 20.7, 32: 18.6, 64: 16.6}
     assert len(t) == 18 and sum(len(r) for r in t.values()) == 27 + 12 + 11
+
+
+def test_table10_text_is_the_verbatim_extract():
+    # the quoted text lives in the repository (cr_tables.TABLE10_TEXT); this digest was taken when
+    # it was found verbatim in the supplementary's extracted text, so any edit to it fails here
+    digest = hashlib.sha256(cr_tables.TABLE10_TEXT.encode()).hexdigest()
+    assert digest == "19027608b948e8b9e4565737bb8aa6699901d44d83b9550886523410f5767197"
+    assert cr_tables.TABLE10_TEXT.count("\n") == 24 and "\t" in cr_tables.TABLE10_TEXT
 
 
 def test_parse_rejects_a_row_before_its_header():

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bounds import speedup_bounds
 
+import accelsim
 from accelsim.cli import main as cli_main
 from accelsim.errors import ConfigError
 from accelsim.sweep import config_hash, run_sweep
@@ -145,7 +147,8 @@ def test_config_hash_ignores_the_sweep_block_and_tracks_values():
 
 def test_infeasible_and_invalid_points_are_rows_and_exit_0(tmp_path, capsys):
     path = write(tmp_path, workload(sweep={"arch.sram.weight.size_KiB": [0.01, -4, 64],
-                                           "arch.dram.preset": ["LPDDR4-3200", "LPDDR9"]}))
+                                           "arch.dram.preset": ["LPDDR4-3200", "LPDDR9"]},
+                                    compression={"scheme": "ssvq", "k": 16, "d": 8}))
     out = tmp_path / "out"
     assert cli_main(["sweep", str(path), "-o", str(out), "--jobs", "1", "--quiet"]) == 0
     rows = read_csv(out / "sweep.csv")
@@ -159,8 +162,16 @@ def test_infeasible_and_invalid_points_are_rows_and_exit_0(tmp_path, capsys):
     assert "unknown DRAM preset" in status[("64", "LPDDR9")]["message"]
     ok = status[("64", "LPDDR4-3200")]
     assert ok["status"] == "ok" and ok["message"] == ""
-    assert float(ok["cycles"]) > 0 and float(ok["speedup_vs_baseline"]) == pytest.approx(1.0)
-    assert int(ok["dram_bytes"]) >= int(ok["dram_read_weights_B"]) > 0
+    # the point's numbers are those of a plain run of that point; its SSVQ-over-INT8 speedup lies
+    # within the bounds set by the two runs' bytes and compute
+    direct = accelsim.simulate(path, ["arch.sram.weight.size_KiB=64", "arch.dram.preset=LPDDR4-3200"])
+    assert float(ok["cycles"]) == pytest.approx(direct.summary["totals"]["cycles"])
+    assert float(ok["baseline_cycles"]) == pytest.approx(direct.summary["baseline"]["cycles"])
+    speedup = float(ok["speedup_vs_baseline"])
+    assert speedup == pytest.approx(float(ok["baseline_cycles"]) / float(ok["cycles"]))
+    lo, hi = speedup_bounds(direct.summary)
+    assert lo <= speedup <= hi and hi < 3
+    assert int(ok["dram_bytes"]) >= int(ok["dram_read_index_B"]) + int(ok["dram_read_sign_B"]) > 0
     assert float(ok["energy_total_pJ"]) > 0
     assert all(r["cycles"] == "" for r in rows if r["status"] != "ok")
     header = list(rows[0])
