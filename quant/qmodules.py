@@ -46,7 +46,6 @@ class QuantWeight(nn.Module):
             self.register_buffer("frozen", torch.zeros(self.shape, dtype=torch.bool))
             self.register_buffer("frozen_negative", torch.zeros(self.shape, dtype=torch.bool))
             self.register_buffer("flip_ema", torch.zeros(self.shape))
-            self.register_buffer("negative_ema", neg.float())
             self.register_buffer("prev_negative", neg.clone())
 
     def negative(self) -> torch.Tensor:
