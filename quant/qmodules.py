@@ -68,7 +68,9 @@ class QuantWeight(nn.Module):
             scale = torch.where(amax > 0, amax / 127.0, torch.ones_like(amax))
             q = torch.clamp(torch.round(self.latent / scale), -127, 127) * scale
             return self.latent + (q - self.latent).detach()
-        w = from_vectors(self.codebook[self.assignments], self.shape)
+        # embedding lookup = codebook[assignments]; its backward (a segment sum per codeword)
+        # is about twice as fast on CPU as advanced indexing's
+        w = from_vectors(F.embedding(self.assignments, self.codebook), self.shape)
         return w * self.sign_tensor() if self.scheme == "ssvq" else w
 
     @torch.no_grad()
