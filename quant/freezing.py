@@ -8,6 +8,8 @@ average of past signs would lag: with m = 0.01 it takes 69 steps to cross ½ aft
 sign frozen sooner would be frozen at its old value). ``θ_t`` decays on a cosine from ``theta``
 to ``theta_final`` over ``total_steps``. ``theta`` is given in **percent** change frequency, our
 reading of Table 14's θ ∈ {1, 4, 6, …} (a sign that changes once registers 1 % with m = 0.01).
+A frozen sign's latent gets no gradient and is pinned at its value when frozen (Adam's momentum
+would otherwise keep moving it, possibly across zero).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class SignFreezer:
         self.t += 1
         m = self.momentum
         for w in self.weights:
+            # a frozen latent gets no gradient, but Adam's momentum would still move it: pin it
+            w.sign_latent.copy_(torch.where(w.frozen, w.frozen_latent, w.sign_latent))
             neg = w.sign_latent < 0
             live = ~w.frozen
             flipped = (neg != w.prev_negative) & live
@@ -65,13 +69,14 @@ class SignFreezer:
         for w in self.weights:
             new = ~w.frozen & (w.flip_ema > threshold)
             w.frozen_negative.copy_(torch.where(new, w.sign_latent < 0, w.frozen_negative))
+            w.frozen_latent.copy_(torch.where(new, w.sign_latent, w.frozen_latent))
             w.frozen |= new
             count += int(new.sum())
         return count
 
     def frozen_against_latent(self) -> float:
-        """Share of all SSVQ signs frozen opposite to their latent's sign (0 when every frozen
-        sign keeps the value it was frozen at and its latent has not crossed zero since)."""
+        """Share of all SSVQ signs frozen opposite to their latent's sign (0: frozen latents are
+        pinned at :meth:`step`, so only a latent changed by hand since the last step counts)."""
         total = sum(w.frozen.numel() for w in self.weights)
         bad = sum(int((w.frozen & (w.frozen_negative != (w.sign_latent < 0))).sum())
                   for w in self.weights)

@@ -45,6 +45,7 @@ class QuantWeight(nn.Module):
             self.sign_latent = nn.Parameter(torch.where(neg, -mag, mag))
             self.register_buffer("frozen", torch.zeros(self.shape, dtype=torch.bool))
             self.register_buffer("frozen_negative", torch.zeros(self.shape, dtype=torch.bool))
+            self.register_buffer("frozen_latent", torch.zeros(self.shape))
             self.register_buffer("flip_ema", torch.zeros(self.shape))
             self.register_buffer("prev_negative", neg.clone())
 

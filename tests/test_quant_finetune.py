@@ -115,6 +115,8 @@ def test_a_single_learned_flip_is_frozen_at_its_new_sign():
     assert float(qw().detach()[0, 0]) < 0  # the forward pass uses the learned sign
     qw.sign_latent.data[0, 0] = 0.3  # frozen: a later latent move no longer changes the sign
     assert qw.negative()[0, 0].item() is True and fr.frozen_against_latent() == 0.25
+    fr.step()  # ... and the next step pins the latent back at its frozen value
+    assert qw.sign_latent[0, 0].item() == pytest.approx(-0.01) and fr.frozen_against_latent() == 0
 
 
 def small_cnn():
