@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import json
 import sys
@@ -132,10 +133,13 @@ def run_one(setting, seed: int, ctx: dict, args) -> dict:
     return row
 
 
-def cached_run(setting, seed: int, ctx: dict, args) -> dict:
+def cached_run(setting, seed: int, ctx: dict | None, args) -> dict | None:
+    """A finished run from ``runs/``, else (unless ``ctx`` is None) a new one, saved there."""
     path = args.out / "runs" / f"{label(*setting).replace(' ', '-')}-s{seed}.json"
     if path.exists() and not args.fresh:
         return json.loads(path.read_text())
+    if ctx is None:
+        return None
     row = run_one(setting, seed, ctx, args)
     atomic_write(path, json.dumps(row, indent=1) + "\n")
     return row
@@ -225,17 +229,23 @@ def plot(rows: list[dict], fp32_recall: float, base: Path) -> list[Path]:
     return paths
 
 
-def context(args) -> dict:
-    """Teacher, tokenizer, fp32 reference embeddings and each seed's fine-tuning batches."""
+@functools.cache
+def fp32_reference():
+    """The frozen fp32 teacher, its tokenizer and its embeddings of ``EVAL_SENTENCES``."""
     from quant.models.minilm import embed, load_minilm
 
     teacher, tok = load_minilm()
     for p in teacher.parameters():
         p.requires_grad_(False)
+    return teacher, tok, embed(teacher, tok, EVAL_SENTENCES)
+
+
+def context(args) -> dict:
+    """Teacher, tokenizer, fp32 reference embeddings and each seed's fine-tuning batches."""
+    teacher, tok, ref = fp32_reference()
     batches = {s: distill_batches(teacher, train_sentences(args.n_train, s), args.steps,
                                   args.batch, args.max_len, s) for s in args.seeds}
-    return {"teacher": teacher, "tok": tok, "ref": embed(teacher, tok, EVAL_SENTENCES),
-            "batches": batches}
+    return {"teacher": teacher, "tok": tok, "ref": ref, "batches": batches}
 
 
 def parse(argv=None):
@@ -255,6 +265,8 @@ def parse(argv=None):
     ap.add_argument("--kmeans-iters", type=int, default=10)
     ap.add_argument("--fresh", action="store_true", help="ignore finished runs in runs/")
     ap.add_argument("--quick", action="store_true", help="3 settings, 1 seed, 4 steps")
+    ap.add_argument("--report-only", action="store_true",
+                    help="no fine-tuning: tables and figure from the finished runs in runs/")
     args = ap.parse_args(argv)
     if args.quick:
         args.seeds, args.steps, args.n_train, args.kmeans_iters = args.seeds[:1], 4, 64, 3
@@ -265,19 +277,21 @@ def main(argv=None) -> int:
     args = parse(argv)
     torch.set_num_threads(1)
     t0 = time.perf_counter()
-    ctx = context(args)
+    ctx = None if args.report_only else context(args)
     runs = []
     for setting in QUICK_GRID if args.quick else GRID:
         for seed in args.seeds:
-            runs.append(cached_run(setting, seed, ctx, args))
-            r = runs[-1]
+            r = cached_run(setting, seed, ctx, args)
+            if r is None:
+                continue
+            runs.append(r)
             print(f"{r['label']:<15} seed {seed}: cos {r['before']['cos_mean']:.4f} -> "
                   f"{r['after']['cos_mean']:.4f}, recall {r['after']['recall']:.3f}, "
                   f"fine-tune {r['finetune_s']:.0f} s"
                   + "".join(f", {n} {s['speedup']:.2f}x" for n, s in r.get("sim", {}).items()),
                   flush=True)
     rows = summarise(runs, minilm_shapes(), args.seeds)
-    fp32_recall = paraphrase_recall(ctx["ref"])
+    fp32_recall = paraphrase_recall(fp32_reference()[2])
     write_csv(rows, args.out / "pareto.csv")
     atomic_write(args.out / "pareto.json", json.dumps({
         "model": "all-MiniLM-L6-v2 (real weights)", "design_points": DESIGN_POINTS,
