@@ -12,7 +12,7 @@ on the held-out sentences of ``minilm_ssvq.EVAL_SENTENCES``:
 * ``recall``: paraphrase retrieval: the first 30 sentences are 15 paraphrase pairs; the share of
   them whose nearest other sentence (of all 40) is their partner (fp32 scores it too).
 
-The first seed's fine-tuned model is exported as a trace (``quant.finetune.export_layers``) and
+Seed 0's fine-tuned model is exported as a trace (``quant.finetune.export_layers``) and
 simulated with ``accelsim.simulate`` against INT8 on the same hardware at two design points
 (``DESIGN_POINTS``). INT8 is the baseline: speedup 1 by definition, not simulated.
 
@@ -63,6 +63,7 @@ DESIGN_POINTS = {
     # MAC, the regime of an LLM decode step (minus the KV cache), where INT8 is DRAM-bound
     "decode_1tok": {"arch": str(ARCH), "model_args": {"seq_len": 1}},
 }
+SIM_SEED = 0  # whose fine-tuned model is exported and simulated (speedup barely depends on it)
 PARAPHRASE_PAIRS = 15  # EVAL_SENTENCES[2i] and [2i + 1] say the same thing, for i < 15
 
 
@@ -125,7 +126,7 @@ def run_one(setting, seed: int, ctx: dict, args) -> dict:
     row = {"label": label(*setting), "scheme": scheme, "k": k, "d": d, "seed": seed,
            "before": before, "after": scores(ctx["ref"], embed(student, ctx["tok"], EVAL_SENTENCES)),
            **info, "quantize_s": t1 - t0, "finetune_s": t2 - t1}
-    if scheme != "int8" and seed == args.seeds[0]:
+    if scheme != "int8" and seed == SIM_SEED:
         trace = write_trace(args.out / "traces" / row["label"].replace(" ", "-"), "minilm_l6",
                             scheme, export_layers(student), creator="experiments/pareto.py",
                             extra={"seed": seed, "finetune_steps": args.steps})
@@ -154,16 +155,15 @@ def pareto_front(points: list[tuple[float, float]]) -> list[bool]:
 
 
 def summarise(runs: list[dict], shapes, seeds: list[int]) -> list[dict]:
-    """One row per setting: total bits, speedups (first seed's trace), scores per seed and mean,
+    """One row per setting: total bits, speedups (seed 0's trace), scores per seed and mean,
     and whether it is on the Pareto front of (speedup, mean cosine) at each design point."""
     rows = []
     for scheme, k, d in dict.fromkeys((r["scheme"], r["k"], r["d"]) for r in runs):
         mine = {r["seed"]: r for r in runs if (r["scheme"], r["k"], r["d"]) == (scheme, k, d)}
         row = {"setting": label(scheme, k, d), "scheme": scheme, "k": k or "", "d": d or "",
                "total_bits_per_weight": round(total_bits_per_weight(shapes, scheme, k, d), 4)}
-        first = mine[min(mine)]
         for name in DESIGN_POINTS:
-            sim = first.get("sim", {}).get(name)
+            sim = mine.get(SIM_SEED, {}).get("sim", {}).get(name)
             row[f"speedup_{name}"] = round(sim["speedup"], 4) if sim else 1.0
         for key in ("cos_mean", "recall"):
             short = key.split("_")[0]
