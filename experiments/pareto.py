@@ -1,6 +1,6 @@
 """Accuracy vs simulated speedup over INT8: MiniLM (real weights) with INT8, VQ and SSVQ settings.
 
-    python experiments/pareto.py [--seeds 0 1] [--steps 100] [--quick] [--out DIR]
+    python experiments/pareto.py [--seeds 0 1] [--steps 50] [--quick] [--report-only] [--out DIR]
 
 For every setting of ``GRID`` and every seed: quantise the 36 encoder Linear layers of the real
 all-MiniLM-L6-v2 (``minilm_finetune.make_student``), give it the same short distillation
@@ -136,7 +136,7 @@ def run_one(setting, seed: int, ctx: dict, args) -> dict:
 
 def cached_run(setting, seed: int, ctx: dict | None, args) -> dict | None:
     """A finished run from ``runs/``, else (unless ``ctx`` is None) a new one, saved there."""
-    path = args.out / "runs" / f"{label(*setting).replace(' ', '-')}-s{seed}.json"
+    path = args.out / "runs" / f"{label(*setting).replace(' ', '-')}-s{seed}-t{args.steps}.json"
     if path.exists() and not args.fresh:
         return json.loads(path.read_text())
     if ctx is None:
@@ -252,7 +252,7 @@ def parse(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    ap.add_argument("--steps", type=int, default=100, help="fine-tuning steps (every setting)")
+    ap.add_argument("--steps", type=int, default=50, help="fine-tuning steps (every setting)")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--max-len", type=int, default=32)
     ap.add_argument("--n-train", type=int, default=400)
