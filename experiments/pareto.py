@@ -16,9 +16,11 @@ Seed 0's fine-tuned model is exported as a trace (``quant.finetune.export_layers
 simulated with ``accelsim.simulate`` against INT8 on the same hardware at two design points
 (``DESIGN_POINTS``). INT8 is the baseline: speedup 1 by definition, not simulated.
 
-Writes ``pareto.csv`` (a row per setting: total bits, speedups, scores per seed and mean, Pareto
-flags), ``pareto.json`` and ``pareto.png`` / ``.svg`` (one panel per design point, Pareto front
-of speedup vs cosine, every point labelled) to ``experiments/out/pareto/``. Each (setting, seed)
+Writes to ``experiments/out/pareto/``: ``pareto.csv`` (a row per setting: total bits, speedups,
+scores per seed and mean, Pareto flags), ``pareto.json``, ``pareto.png`` / ``.svg`` (one panel
+per design point, Pareto front of speedup vs cosine, every point labelled) and
+``pareto_pairs.md`` (the VQ / SSVQ pairs of ``minilm_ssvq.PAIRS``, matching total bits, before
+and after the fine-tune). Each (setting, seed)
 result is kept in ``runs/`` and reused on a re-run (``--fresh`` ignores them).
 """
 
@@ -42,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from accelsim.report import atomic_write  # noqa: E402
 from experiments.minilm_finetune import distill_batches, finetune, make_student, train_sentences  # noqa: E402
-from experiments.minilm_ssvq import EVAL_SENTENCES, similarity_metrics  # noqa: E402
+from experiments.minilm_ssvq import EVAL_SENTENCES, PAIRS, similarity_metrics  # noqa: E402
 from quant.accounting import compressed_layers, total_bits_per_weight  # noqa: E402
 
 OUT = ROOT / "experiments" / "out" / "pareto"
@@ -181,6 +183,26 @@ def summarise(runs: list[dict], shapes, seeds: list[int]) -> list[dict]:
     return rows
 
 
+def pairs_table(rows: list[dict], seeds: list[int]) -> str:
+    """Markdown: each VQ / SSVQ pair of ``minilm_ssvq.PAIRS`` (matching total bits) in the grid,
+    cosine to fp32 and paraphrase recall before → after the fine-tune, mean and per seed."""
+    by = {r["setting"]: r for r in rows}
+    lines = ["| total bits/w | setting | cos before | cos after (mean) | cos after per seed "
+             "| recall before | recall after | speedup edge / 1-token |",
+             "|---|---|---|---|---|---|---|---|"]
+    for pair in PAIRS:
+        for setting in pair:
+            r = by.get(label(*setting))
+            if r is None:
+                continue
+            per = " / ".join(f"{r[f'cos_s{s}']:.4f}" for s in seeds if r[f"cos_s{s}"] != "")
+            speed = " / ".join(f"{r[f'speedup_{n}']:.2f}×" for n in DESIGN_POINTS)
+            lines.append(f"| {r['total_bits_per_weight']:.3f} | {r['setting']} | "
+                         f"{r['cos_before_mean']:.4f} | {r['cos_mean']:.4f} | {per} | "
+                         f"{r['recall_before_mean']:.3f} | {r['recall_mean']:.3f} | {speed} |")
+    return "\n".join(lines) + "\n"
+
+
 def write_csv(rows: list[dict], path: Path) -> None:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
@@ -297,11 +319,16 @@ def main(argv=None) -> int:
         "model": "all-MiniLM-L6-v2 (real weights)", "design_points": DESIGN_POINTS,
         "fp32_recall": fp32_recall, "settings": {k: str(v) for k, v in vars(args).items()},
         "rows": rows, "runs": runs, "wall_s": time.perf_counter() - t0}, indent=1) + "\n")
+    atomic_write(args.out / "pareto_pairs.md",
+                 f"MiniLM, VQ vs SSVQ at matching total bits, {args.steps} fine-tuning steps, "
+                 f"seeds {args.seeds}; fp32 paraphrase recall {fp32_recall:.3f}\n\n"
+                 + pairs_table(rows, args.seeds))
     figs = plot(rows, fp32_recall, args.out / "pareto")
     for name in DESIGN_POINTS:
         print(f"Pareto front, {name}: "
               + ", ".join(r["setting"] for r in rows if r[f"front_{name}"]))
-    print(f"wrote {args.out}/pareto.csv, pareto.json, " + ", ".join(p.name for p in figs)
+    print(f"wrote {args.out}/pareto.csv, pareto.json, pareto_pairs.md, "
+          + ", ".join(p.name for p in figs)
           + f" ({time.perf_counter() - t0:.0f} s)")
     return 0
 

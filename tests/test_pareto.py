@@ -81,3 +81,12 @@ def test_design_points_are_weight_bound(tmp_path):
     assert 2.0 < sim["edge_membound"]["speedup"] < sim["decode_1tok"]["speedup"] < 8 / 1.5
     bits = speedup_sweeps.total_bits("minilm_l6", "ssvq-k16-d8")
     assert sim["decode_1tok"]["bits_fetched"] == pytest.approx(bits, abs=0.01)
+
+
+def test_pairs_table_lists_matching_pairs_present():
+    rows = pareto.summarise(fake_runs(), pareto.minilm_shapes(), [0, 1])
+    lines = pareto.pairs_table(rows, [0, 1]).splitlines()
+    assert len(lines) == 4  # header, rule, VQ k64 d4 and SSVQ k16 d8 (the 1.5-bit pair)
+    assert lines[2].startswith("| 1.514 | VQ k64 d4 | 0.6800 | 0.7800 | 0.7800 / 0.7800 |")
+    assert lines[3].startswith("| 1.507 | SSVQ k16 d8 | 0.7100 | 0.8100 | 0.8000 / 0.8200 |")
+    assert lines[3].endswith("| 3.00× / 6.00× |")
