@@ -230,7 +230,10 @@ def plot(rows: list[dict], fp32_recall: float, base: Path) -> list[Path]:
                         mfc=color if r[f"front_{name}"] else "white", capsize=2, lw=0.8)
             ax.annotate(f"{r['setting'].replace('SSVQ ', '').replace('VQ ', '')}\n"
                         f"{r['total_bits_per_weight']:.2f} b", (r[f"speedup_{name}"], r["cos_mean"]),
-                        textcoords="offset points", xytext=(5, -3), fontsize=7, color=color)
+                        textcoords="offset points", fontsize=7, color=color,
+                        # VQ labels left of their point, the others right: fewer overlaps
+                        xytext=(-5, -3) if r["scheme"] == "vq" else (5, -3),
+                        ha="right" if r["scheme"] == "vq" else "left")
         front = sorted((r[f"speedup_{name}"], r["cos_mean"]) for r in rows if r[f"front_{name}"])
         ax.step(*zip(*front, strict=True), where="pre", color="k", lw=1, ls=":")
         ax.set_xlabel(f"simulated speedup over INT8 — {name}")
