@@ -1,12 +1,15 @@
-"""Real task: a small CNN on sklearn digits, compressed with INT8, VQ and SSVQ at equal bits.
+"""Real task: a small CNN on sklearn digits, compressed with INT8, VQ and SSVQ at equal total bits.
 
 For each seed: train the fp32 CNN; compress the three hidden layers (the classifier stays fp32,
-as in the paper's convention) with INT8, VQ (k=256, d=4: 2 index bits) and SSVQ (k=16, d=4:
-1 index + 1 sign bit), measure test accuracy, then fine-tune each for the same number of steps
+as in the paper's convention) with INT8 and with VQ / SSVQ pairs whose *total* bits per weight
+(index + sign + codebook: the CNN has only 37,520 compressed weights, so a codebook of k·d fp16
+values weighs a lot) agree within ``quant.accounting.MATCH_TOL``; measure test accuracy, then
+fine-tune each for the same number of steps
 on the same batches (INT8: fake-quant STE; VQ: codebook; SSVQ: codebook + sign latents with
 their own learning rate and progressive freezing) and measure again.
 
-Usage: ``python experiments/digits_ssvq.py [--seeds 0 1 2 3 4] [--steps 300] [--out experiments/out]``
+Usage: ``python experiments/digits_ssvq.py [--seeds 0 1 2 3 4] [--steps 300] [--no-freeze]
+[--out experiments/out]``
 (about 30 s per seed on 2 cores). Writes ``digits_ssvq.json`` and ``digits_ssvq.md``.
 """
 
@@ -26,9 +29,9 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 
 from accelsim.report import atomic_write
+from quant.accounting import check_matching_bits, total_bits_per_weight
 from quant.finetune import (
     batch_order,
-    compressed_weights,
     finetune_step,
     optimizer_groups,
     quantize_model,
@@ -36,15 +39,15 @@ from quant.finetune import (
 )
 from quant.freezing import SignFreezer
 
-METHODS = {  # label: (scheme, k, d)
-    "INT8": ("int8", None, None),
-    "VQ k=256 d=4": ("vq", 256, 4),  # 2 index bits
-    "SSVQ k=16 d=4": ("ssvq", 16, 4),  # 1 index + 1 sign bit
-    "VQ k=64 d=4": ("vq", 64, 4),  # 1.5 index bits
-    "SSVQ k=4 d=4": ("ssvq", 4, 4),  # 0.5 index + 1 sign bit
-    "VQ k=512 d=8": ("vq", 512, 8),  # 1.125 index bits
-    "SSVQ k=2 d=8": ("ssvq", 2, 8),  # 0.125 index + 1 sign bit
-}
+PAIRS = [  # VQ and SSVQ settings at matching total bits per weight (checked in main)
+    (("vq", 128, 4), ("ssvq", 32, 4)),  # 2.41 / 2.41
+    (("vq", 16, 2), ("ssvq", 16, 4)),  # 2.04 / 2.08
+    (("vq", 8, 2), ("ssvq", 4, 4)),  # 1.52 / 1.52
+    (("vq", 32, 4), ("ssvq", 8, 8)),  # 1.41 / 1.46
+]
+SHAPES = [(16, 9), (32, 144), (64, 512)]  # conv1, conv2, fc as [out, in]
+METHODS = {"INT8": ("int8", None, None)} | {
+    f"{s.upper()} k={k} d={d}": (s, k, d) for pair in PAIRS for s, k, d in pair}
 
 
 class DigitsCNN(nn.Module):
@@ -89,11 +92,16 @@ def train(model, x, y, order, groups, freezer=None) -> None:
         finetune_step(loss, opt, sched, freezer)
 
 
-def bits_per_weight(model) -> float:
-    """Stored bits per weight of the compressed layers (codebook and scales included)."""
-    cws = compressed_weights(model).values()
-    total = sum(sum(cw.stream_bytes.values()) * 8 for cw in cws)
-    return total / sum(cw.shape[0] * cw.shape[1] for cw in cws)
+def sign_stats(base, model, freezer) -> dict:
+    """Shares of all SSVQ signs: changed from the fp32 weights' signs, frozen, frozen against
+    their latent's sign."""
+    initial = {n: m.weight.detach().reshape(m.weight.shape[0], -1) < 0
+               for n, m in base.named_modules() if n in ("conv1", "conv2", "fc")}
+    wraps = {n: m.qweight for n, m in model.named_modules() if hasattr(m, "qweight")}
+    changed = sum(int((wraps[n].negative() != neg).sum()) for n, neg in initial.items())
+    return {"signs_changed": changed / sum(v.numel() for v in initial.values()),
+            "frozen_signs": freezer.frozen_fraction(),
+            "frozen_against_latent": freezer.frozen_against_latent()}
 
 
 def run_seed(seed: int, steps: int, args) -> dict:
@@ -112,21 +120,47 @@ def run_seed(seed: int, steps: int, args) -> dict:
         before, before_loss = evaluate(model, xte, yte)
         freezer = None
         if scheme == "ssvq":
+            theta = float("inf") if args.no_freeze else args.theta
             freezer = SignFreezer(sign_latents(model), total_steps=steps, every=args.freeze_every,
-                                  theta=args.theta)
+                                  theta=theta)
         groups = optimizer_groups(model, lr=args.lr, lr_mask=args.lr_mask)
         train(model, xtr, ytr, order, groups, freezer)
         after, after_loss = evaluate(model, xte, yte)
         res[label] = {"before": before, "after": after, "loss_before": before_loss,
-                      "loss_after": after_loss, "bits_per_weight": bits_per_weight(model)}
+                      "loss_after": after_loss,
+                      "bits_per_weight": total_bits_per_weight(SHAPES, scheme, k, d)}
         if freezer is not None:
-            res[label]["frozen_signs"] = freezer.frozen_fraction()
-            initial = {n: m.weight.detach().reshape(m.weight.shape[0], -1) < 0
-                       for n, m in base.named_modules() if n in ("conv1", "conv2", "fc")}
-            wraps = {n: m.qweight for n, m in model.named_modules() if hasattr(m, "qweight")}
-            changed = sum(int((wraps[n].negative() != neg).sum()) for n, neg in initial.items())
-            res[label]["signs_changed"] = changed / sum(v.numel() for v in initial.values())
+            res[label].update(sign_stats(base, model, freezer))
     return res
+
+
+KEYS = ("before", "after", "loss_before", "loss_after", "bits_per_weight")
+SIGN_KEYS = ("signs_changed", "frozen_signs", "frozen_against_latent")
+
+
+def mean_over_seeds(runs: list[dict]) -> dict:
+    summary = {"fp32": float(np.mean([r["fp32"] for r in runs])),
+               "fp32_loss": float(np.mean([r["fp32_loss"] for r in runs]))}
+    for label in METHODS:
+        keys = KEYS + (SIGN_KEYS if "signs_changed" in runs[0][label] else ())
+        summary[label] = {key: float(np.mean([r[label][key] for r in runs])) for key in keys}
+    return summary
+
+
+def table(summary: dict) -> list[str]:
+    """Markdown rows: total bits per weight, accuracy and test CE before / after fine-tuning,
+    and for SSVQ the shares of signs changed / frozen / frozen against their latent."""
+    lines = ["| method | total bits/w (index+sign+codebook) | acc. before FT | acc. after FT | "
+             "test CE before | test CE after | signs changed / frozen / against latent |",
+             "|---|---|---|---|---|---|---|",
+             f"| fp32 | 32 | {summary['fp32']:.4f} | - | {summary['fp32_loss']:.4f} | - | - |"]
+    for label in METHODS:
+        m = summary[label]
+        signs = " / ".join(f"{100 * m[k]:.2f} %" for k in SIGN_KEYS) if SIGN_KEYS[0] in m else "-"
+        lines.append(f"| {label} | {m['bits_per_weight']:.3f} | {m['before']:.4f} | "
+                     f"{m['after']:.4f} | {m['loss_before']:.4f} | {m['loss_after']:.4f} | "
+                     f"{signs} |")
+    return lines
 
 
 def main() -> None:
@@ -140,30 +174,22 @@ def main() -> None:
     ap.add_argument("--theta", type=float, default=1.0, help="freezing threshold θ (%%)")
     ap.add_argument("--freeze-every", type=int, default=50)
     ap.add_argument("--out", default=str(Path(__file__).parent / "out"))
+    ap.add_argument("--no-freeze", action="store_true", help="SSVQ without sign freezing")
     args = ap.parse_args()
+    check_matching_bits(SHAPES, PAIRS)
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     runs = []
     for s in args.seeds:
         runs.append(run_seed(s, args.steps, args))
         print(json.dumps(runs[-1]), flush=True)
-    summary = {"fp32": float(np.mean([r["fp32"] for r in runs])),
-               "fp32_loss": float(np.mean([r["fp32_loss"] for r in runs]))}
-    for label in METHODS:
-        summary[label] = {key: float(np.mean([r[label][key] for r in runs]))
-                          for key in ("before", "after", "loss_before", "loss_after",
-                                      "bits_per_weight")}
+    summary = mean_over_seeds(runs)
     result = {"task": "sklearn digits, 25% stratified test split", "seeds": args.seeds,
               "settings": {k: v for k, v in vars(args).items() if k not in ("out", "seeds")},
               "runs": runs, "mean": summary, "seconds": time.perf_counter() - t0}
-    lines = ["| method | bits/w (incl. codebook) | acc. before FT | acc. after FT | "
-             "test CE before | test CE after |", "|---|---|---|---|---|---|",
-             f"| fp32 | 32 | {summary['fp32']:.4f} | - | {summary['fp32_loss']:.4f} | - |"]
-    for label in METHODS:
-        m = summary[label]
-        lines.append(f"| {label} | {m['bits_per_weight']:.3f} | {m['before']:.4f} | "
-                     f"{m['after']:.4f} | {m['loss_before']:.4f} | {m['loss_after']:.4f} |")
-    lines.append(f"\nmean over seeds {args.seeds}; {args.steps} fine-tuning steps each")
+    lines = table(summary) + [f"\nmean over seeds {args.seeds}; {args.steps} fine-tuning steps "
+                              f"each; θ {'off' if args.no_freeze else f'{args.theta:g} %'}; "
+                              f"{result['seconds']:.0f} s"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "digits_ssvq.json", json.dumps(result, indent=1) + "\n")

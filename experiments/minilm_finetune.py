@@ -1,4 +1,4 @@
-"""VQ vs SSVQ at equal bits on the real all-MiniLM-L6-v2 weights, *after* the same distillation fine-tuning.
+"""VQ vs SSVQ at matching total bits on the real all-MiniLM-L6-v2 weights, after equal fine-tuning.
 
 Teacher: the fp32 model. Students: copies whose 36 encoder Linear layers are quantised with
 :func:`quant.finetune.quantize_model` (embeddings, pooler, biases and LayerNorms stay fp32). Each student
@@ -36,15 +36,15 @@ if str(ROOT) not in sys.path:
 
 from accelsim.report import atomic_write  # noqa: E402
 from experiments.minilm_ssvq import EVAL_SENTENCES, similarity_metrics  # noqa: E402
-from quant.accounting import model_bits  # noqa: E402
+from quant.accounting import check_matching_bits, compressed_layers, model_bits  # noqa: E402
 from quant.finetune import batch_order, finetune_step, optimizer_groups, quantize_model, sign_latents  # noqa: E402
 from quant.freezing import SignFreezer  # noqa: E402
 from quant.models.minilm import embed, load_minilm, load_tokenizer, tokenize  # noqa: E402
 from quant.sources import zoo_layers  # noqa: E402
 
-PAIRS = [  # equal index+sign bits per weight (DESIGN §6): (bits label, [(label, scheme, k, d), ...])
-    ("2 b", [("VQ k=256 d=4", "vq", 256, 4), ("SSVQ k=16 d=4", "ssvq", 16, 4)]),
-    ("2.5 b", [("VQ k=1024 d=4", "vq", 1024, 4), ("SSVQ k=64 d=4", "ssvq", 64, 4)]),
+PAIRS = [  # matching total bits per weight, index + sign + codebook (minilm_ssvq.PAIRS)
+    ("2 b", [("VQ k=16 d=2", "vq", 16, 2), ("SSVQ k=16 d=4", "ssvq", 16, 4)]),
+    ("2.5 b", [("VQ k=32 d=2", "vq", 32, 2), ("SSVQ k=64 d=4", "ssvq", 64, 4)]),
 ]
 
 # --- deterministic training text --------------------------------------------------------------
@@ -152,7 +152,20 @@ def finetune(student, batches, lr: float, lr_mask: float, theta: float, freeze_e
         info["signs_flipped_frac"] = sum(int((w.negative() != s).sum())
                                          for w, s in zip(latents, start_neg, strict=True)) / total
         info["signs_frozen_frac"] = freezer.frozen_fraction()
+        info["signs_frozen_against_latent"] = freezer.frozen_against_latent()
     return info
+
+
+def distill_batches(teacher, sentences: list[str], steps: int, batch: int, max_len: int,
+                    seed: int) -> list[tuple]:
+    """``steps`` batches ``(ids, mask, teacher embedding)`` over ``sentences`` in a fixed order."""
+    tok = load_tokenizer(max_length=max_len)
+    batches = []
+    for idx in batch_order(len(sentences), steps, batch, seed):
+        ids, mask = tokenize(tok, [sentences[i] for i in idx.tolist()])
+        with torch.no_grad():
+            batches.append((ids, mask, sentence_embedding(teacher, ids, mask)))
+    return batches
 
 
 # --- driver -----------------------------------------------------------------------------------
@@ -188,14 +201,10 @@ def main(argv: list[str] | None = None) -> None:
         p.requires_grad_(False)
     ref = embed(teacher, tok, EVAL_SENTENCES)
     train = train_sentences(args.n_train, args.seed)
-    train_tok = load_tokenizer(max_length=args.max_len)
-    batches = []
-    for idx in batch_order(len(train), steps, args.batch, args.seed):
-        sents = [train[i] for i in idx.tolist()]
-        ids, mask = tokenize(train_tok, sents)
-        with torch.no_grad():
-            batches.append((ids, mask, sentence_embedding(teacher, ids, mask)))
+    batches = distill_batches(teacher, train, steps, args.batch, args.max_len, args.seed)
     layers = zoo_layers("minilm_l6")
+    check_matching_bits([lay.weight_shape for lay in compressed_layers(layers)],
+                        [[c[1:] for c in configs] for _, configs in PAIRS])
     wanted = {b.strip() + " b" for b in args.bits.split(",")}
 
     rows = []
@@ -238,12 +247,14 @@ def main(argv: list[str] | None = None) -> None:
     lines = [f"Distillation fine-tuning: {steps} steps × batch {args.batch} (max {args.max_len} tokens), "
              f"lr {args.lr:g}, lr_mask {args.lr_mask:g}, θ {args.theta:g} %, freeze every {every}; "
              f"wall {wall:.0f} s.", "",
-             "| config | bits/w | cos before | cos after | cos min after | sim-r before | sim-r after | "
-             "NN before | NN after | train loss first → last10 | signs flipped / frozen | FT s |",
+             "| config | total bits/w | cos before | cos after | cos min after | sim-r before | "
+             "sim-r after | NN before | NN after | train loss first → last10 | "
+             "signs flipped / frozen / against latent | FT s |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         b, a = r["before"], r["after"]
-        signs = (f"{r['signs_flipped_frac']:.4f} / {r['signs_frozen_frac']:.4f}"
+        signs = (f"{r['signs_flipped_frac']:.4f} / {r['signs_frozen_frac']:.4f} / "
+                 f"{r['signs_frozen_against_latent']:.4f}"
                  if "signs_flipped_frac" in r else "–")
         lines.append(f"| {r['config']} | {r['bits_per_weight']:.3f} | {b['cos_mean']:.4f} | "
                      f"{a['cos_mean']:.4f} | {a['cos_min']:.4f} | {b['simmatrix_pearson']:.4f} | "

@@ -1,22 +1,19 @@
-"""Speedup of SSVQ and VQ over INT8 vs codebook buffer size and DRAM type, at equal index bits.
+"""Speedup of SSVQ and VQ over INT8 vs codebook buffer size and DRAM type, at matching total bits.
 
     python experiments/speedup_sweeps.py [--out DIR] [--quick] [--jobs N] [--resume]
 
-Pairs with equal bits per weight (without codebooks; checked with ``quant.accounting``, the
-function behind ``python -m quant cr``): SSVQ k=16 d=8 vs VQ k=64 d=4 (1.5 bits) and SSVQ k=64
-d=4 vs VQ k=1024 d=4 (2.5 bits), for DeiT-Tiny, DeiT-Small and MiniLM-L6 on the memory-bound
+Pairs with matching total bits per weight (index + sign + codebook, within
+``quant.accounting.MATCH_TOL`` on every model): SSVQ k=16 d=8 vs VQ k=64 d=4 (~1.5 bits) and
+SSVQ k=64 d=4 vs VQ k=32 d=2 (~2.5 bits), for DeiT-Tiny, DeiT-Small and MiniLM-L6 on the memory-bound
 edge NPU (``workloads/examples/arch/edge_membound.yaml``: 64×64 int8 at 1 GHz), sweeping the
 codebook buffer (0.25–16 KiB) and the DRAM (LPDDR4-3200 x8 / x16, LPDDR4X-4266, LPDDR5-6400,
 HBM2-2000 with its 8 channels). The INT8 baseline runs on the same arch in every point.
 
 Indices: traces from ``python -m quant compress`` (through ``speedup_vs_int8.compress``) where
-k-means takes well under 30 s (k <= ``REAL_TRACE_MAX_K``: 2.5–7 s per model here); DeiT weights
-are seeded random (the zoo has shapes only), MiniLM's are real. VQ k=1024 k-means takes ~80 s
-(DeiT-Tiny) to several minutes, so those points use **synthetic indices**: a trace with the same
-layers and byte counts but uniform indices and a random codebook (``uniform_trace``). Writing a
-trace rather than leaving ``traces:`` out keeps the layer coverage equal: without a trace
-accelsim compresses every weight layer (patch embedding and head too), with one only the layers
-the trace holds (the rest are fetched as INT8), which would favour the synthetic points.
+k-means takes well under 30 s (k <= ``REAL_TRACE_MAX_K``: every scheme here); DeiT weights are
+seeded random (the zoo has shapes only), MiniLM's are real. A larger k would get **synthetic
+indices** (``uniform_trace``: same layers and byte counts, uniform indices, random codebook),
+a trace rather than no ``traces:`` so that the layer coverage stays equal.
 
 Per model and bit budget, ``<model>/<1.5bit|2.5bit>/workload.yaml`` (a ``zip:`` over the two
 schemes with their traces, a ``sweep:`` over DRAM × codebook size: 70 points) is run with
@@ -32,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import functools
 import io
 import json
 import math
@@ -59,11 +57,11 @@ SCHEMES = {  # label -> (scheme, k, d)
     "ssvq-k16-d8": ("ssvq", 16, 8),
     "vq-k64-d4": ("vq", 64, 4),
     "ssvq-k64-d4": ("ssvq", 64, 4),
-    "vq-k1024-d4": ("vq", 1024, 4),
+    "vq-k32-d2": ("vq", 32, 2),
 }
-PAIRS = (("ssvq-k16-d8", "vq-k64-d4"), ("ssvq-k64-d4", "vq-k1024-d4"))
-"""Equal bits per weight (index + sign): one sweep per model and pair, so that the sweep's own
-line plot has 2 schemes × 5 DRAMs = 10 lines (``accelsim plot`` draws at most 12)."""
+PAIRS = (("ssvq-k16-d8", "vq-k64-d4"), ("ssvq-k64-d4", "vq-k32-d2"))
+"""Matching total bits per weight (index + sign + codebook): one sweep per model and pair, so
+that the sweep's own line plot has 2 schemes × 5 DRAMs = 10 lines (``accelsim plot`` draws at most 12)."""
 CODEBOOK_KIB = (0.25, 0.5, 1, 2, 4, 8, 16)
 DRAMS = {  # label -> arch.dram; the value replaces the arch's whole dram mapping, so the rest
     # (channels, width) is the preset's: one x16 channel for LPDDR, 8 x128 channels for HBM2
@@ -81,15 +79,25 @@ d=4 took 80 s for DeiT-Tiny (28 s with only 2 iterations), longer for the larger
 CB_AXIS, DRAM_AXIS = "arch.sram.codebook.size_KiB", "arch.dram"
 
 
-def check_equal_bits(pairs=PAIRS, schemes=SCHEMES) -> dict[str, float]:
-    """Index (+ sign) bits per weight of every scheme; raises if a pair differs."""
-    from quant.accounting import nominal_bits_per_weight
+@functools.cache
+def total_bits(model: str, label: str) -> float:
+    """Index + sign + codebook bits per weight of a scheme on a zoo model's compressed layers."""
+    from quant.accounting import model_bits
+    from quant.sources import zoo_layers
 
-    bits = {lab: nominal_bits_per_weight(*schemes[lab]) for lab in schemes}
-    for a, b in pairs:
-        if not math.isclose(bits[a], bits[b]):
-            raise ValueError(f"{a} ({bits[a]} bits/weight) vs {b} ({bits[b]}): not equal bits")
-    return bits
+    return model_bits(zoo_layers(model), *SCHEMES[label])["bits_per_weight"]
+
+
+def check_equal_bits(models=MODELS, pairs=PAIRS) -> dict[str, dict[str, float]]:
+    """Total bits per weight of every scheme per model; raises if a pair differs by more than
+    ``quant.accounting.MATCH_TOL``."""
+    from quant.accounting import check_matching_bits, compressed_layers
+    from quant.sources import zoo_layers
+
+    for m in models:
+        shapes = [lay.weight_shape for lay in compressed_layers(zoo_layers(m))]
+        check_matching_bits(shapes, [[SCHEMES[lab] for lab in pair] for pair in pairs])
+    return {m: {lab: round(total_bits(m, lab), 4) for lab in SCHEMES} for m in models}
 
 
 def uniform_trace(model: str, scheme: str, k: int, d: int, out: Path, seed: int = 0) -> Path:
@@ -157,7 +165,7 @@ def make_traces(models, out: Path, jobs: int) -> dict[tuple[str, str], dict]:
 
 
 def pair_name(pair) -> str:
-    """``1.5bit`` for a pair of schemes with 1.5 index + sign bits per weight."""
+    """``1.5bit`` for a pair of schemes with ~1.5 total bits per weight (its directory)."""
     from quant.accounting import nominal_bits_per_weight
 
     return f"{nominal_bits_per_weight(*SCHEMES[pair[0]]):g}bit"
@@ -229,12 +237,13 @@ def _speedup_table(points, models, indices: dict, headers: list[str], keys) -> s
     """A row per model × scheme, a column per header; ``keys(model, label)`` gives the cells'
     lookup keys in column order."""
     at = lookup(points)
-    lines = ["| model | scheme | indices | " + " | ".join(headers) + " |",
-             "|---|---|---|" + "---:|" * len(headers)]
+    lines = ["| model | scheme | total bits/w | indices | " + " | ".join(headers) + " |",
+             "|---|---|---:|---|" + "---:|" * len(headers)]
     for m in models:
         for lab in SCHEMES:
             cells = [_cell(at.get(key)) for key in keys(m, lab)]
-            lines.append(f"| {m} | {lab} | {indices[(m, lab)]} | " + " | ".join(cells) + " |")
+            lines.append(f"| {m} | {lab} | {total_bits(m, lab):.3f} | {indices[(m, lab)]} | "
+                         + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -251,7 +260,7 @@ def table_by_codebook(points, models, dram: str, cb_kibs, indices: dict) -> str:
 
 
 def pair_ratios(points, models, drams, cb_kib: float) -> list[dict]:
-    """SSVQ speedup / VQ speedup at equal bits, per model, bit budget and DRAM."""
+    """SSVQ speedup / VQ speedup at matching total bits, per model, bit budget and DRAM."""
     at = lookup(points)
     out = []
     for m in models:
@@ -290,17 +299,15 @@ def plot(points, models, drams, base: Path) -> list[Path]:
             ax.set_xticks(cbs, [f"{c:g}" for c in cbs])
             ax.minorticks_off()
             ax.grid(alpha=0.3)
-            bits = SCHEMES[pair[0]]
-            ax.set_title(f"{m}: {pair[0]} vs {pair[1]} "
-                         f"({math.log2(bits[1]) / bits[2] + (bits[0] == 'ssvq'):g} bits/weight)",
-                         fontsize=10)
+            ax.set_title(f"{m}: {pair[0]} ({total_bits(m, pair[0]):.2f} b/w) vs {pair[1]} "
+                         f"({total_bits(m, pair[1]):.2f})", fontsize=10)
             if row == len(models) - 1:
                 ax.set_xlabel("codebook buffer size (KiB, log₂ scale)")
             if col == 0:
                 ax.set_ylabel("speedup over INT8 (×)")
     handles = [plt.Line2D([], [], color=colours[dr], lw=2, label=dr) for dr in drams]
     handles += [plt.Line2D([], [], color="k", ls="-", marker="o", label="SSVQ"),
-                plt.Line2D([], [], color="k", ls="--", marker="s", label="VQ (same bits)")]
+                plt.Line2D([], [], color="k", ls="--", marker="s", label="VQ (same total bits)")]
     fig.suptitle("Edge NPU (64×64 int8, 1 GHz), batch 1: speedup of SSVQ / VQ over INT8 "
                  "(same arch and DRAM)", y=1 - 0.1 / height, va="top", fontsize=11)
     fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=9, frameon=False,
@@ -338,9 +345,10 @@ def main(argv=None) -> int:
     cb_kib = QUICK["codebook_KiB"] if args.quick else CODEBOOK_KIB
     drams = QUICK["drams"] if args.quick else tuple(DRAMS)
     t0 = time.perf_counter()
-    bits = check_equal_bits()
-    print("bits/weight (index + sign, no codebook): "
-          + ", ".join(f"{lab} {b:g}" for lab, b in bits.items()), flush=True)
+    bits = check_equal_bits(models)
+    print("total bits/weight (index + sign + codebook): " + "; ".join(
+        f"{m}: " + ", ".join(f"{lab} {b:.3f}" for lab, b in per.items())
+        for m, per in bits.items()), flush=True)
     traces = make_traces(models, out, args.jobs)
     for (m, lab), t in traces.items():
         took = "reused" if t["reused"] else f"{t['seconds']} s"

@@ -114,3 +114,32 @@ def model_bits(layers: Iterable[Layer], scheme: str, k: int | None = None, d: in
         "packed_compression_ratio": 32 * n / (8 * packed),
         "layers": rows,
     }
+
+
+MATCH_TOL = 0.05
+"""Largest difference in total bits per weight (index + sign + codebook) between two settings
+that are compared as "equal bits"."""
+
+
+def total_bits_per_weight(shapes: Iterable[tuple[int, int]], scheme: str, k: int | None = None,
+                          d: int | None = None, codebook_dtype: str = "fp16") -> float:
+    """Index + sign + codebook bits per weight over the ``[out, in]`` weight matrices ``shapes``
+    (one codebook per matrix; the paper's convention, as :func:`model_bits`)."""
+    rows = [layer_bits(tuple(s), scheme, k, d, codebook_dtype) for s in shapes]
+    return sum(r["paper_bits"] for r in rows) / sum(r["weights"] for r in rows)
+
+
+def check_matching_bits(shapes: Iterable[tuple[int, int]], groups, tol: float = MATCH_TOL,
+                        codebook_dtype: str = "fp16") -> list[list[float]]:
+    """Total bits per weight of every ``(scheme, k, d)`` setting in each group of ``groups``;
+    raises ``ValueError`` when two settings of one group differ by more than ``tol``."""
+    shapes = [tuple(s) for s in shapes]
+    totals = []
+    for group in groups:
+        bits = [total_bits_per_weight(shapes, *setting, codebook_dtype=codebook_dtype)
+                for setting in group]
+        if max(bits) - min(bits) > tol:
+            desc = ", ".join(f"{s} {b:.3f}" for s, b in zip(group, bits, strict=True))
+            raise ValueError(f"total bits per weight differ by more than {tol}: {desc}")
+        totals.append(bits)
+    return totals

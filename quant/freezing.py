@@ -1,11 +1,15 @@
 """Progressive freezing of oscillating SSVQ signs.
 
-After every optimiser step each live sign's flip indicator updates an exponential moving average
-(``f ← (1−m)·f + m·[sign changed]``, ``m`` = 0.01) and so does its "negative" indicator. Every
-``every`` steps, live signs whose flip frequency exceeds the threshold ``θ_t`` are frozen at their
-majority value (negative-EMA > ½). ``θ_t`` decays on a cosine from ``theta`` to ``theta_final``
-over ``total_steps``. ``theta`` is given in **percent** flip frequency, our reading of Table 14's
-θ ∈ {1, 4, 6, …} (a sign that flips once registers 1 % with m = 0.01).
+After every optimiser step each live sign's oscillation measure, an exponential moving average of
+its sign *changes* (``f ← (1−m)·f + m·[sign(L) differs from the previous step's]``, ``m`` = 0.01),
+is updated. Every ``every`` steps, live signs whose change frequency exceeds the threshold ``θ_t``
+are frozen at their **current** latent sign, so a flip the optimiser has learned is kept (an
+average of past signs would lag: with m = 0.01 it takes 69 steps to cross ½ after a flip, and a
+sign frozen sooner would be frozen at its old value). ``θ_t`` decays on a cosine from ``theta``
+to ``theta_final`` over ``total_steps``. ``theta`` is given in **percent** change frequency, our
+reading of Table 14's θ ∈ {1, 4, 6, …} (a sign that changes once registers 1 % with m = 0.01).
+A frozen sign's latent gets no gradient and is pinned at its value when frozen (Adam's momentum
+would otherwise keep moving it, possibly across zero).
 """
 
 from __future__ import annotations
@@ -46,12 +50,12 @@ class SignFreezer:
         self.t += 1
         m = self.momentum
         for w in self.weights:
+            # a frozen latent gets no gradient, but Adam's momentum would still move it: pin it
+            w.sign_latent.copy_(torch.where(w.frozen, w.frozen_latent, w.sign_latent))
             neg = w.sign_latent < 0
             live = ~w.frozen
             flipped = (neg != w.prev_negative) & live
             w.flip_ema.mul_(1 - m).add_(flipped.float(), alpha=m)
-            w.negative_ema.copy_(torch.where(live, (1 - m) * w.negative_ema + m * neg.float(),
-                                             w.negative_ema))
             w.prev_negative.copy_(torch.where(live, neg, w.prev_negative))
         if self.t % self.every:
             return 0
@@ -59,14 +63,24 @@ class SignFreezer:
 
     @torch.no_grad()
     def freeze(self, threshold: float) -> int:
-        """Freeze every live sign whose flip frequency exceeds ``threshold``; count them."""
+        """Freeze every live sign whose change frequency exceeds ``threshold`` at its current
+        latent sign; count them."""
         count = 0
         for w in self.weights:
             new = ~w.frozen & (w.flip_ema > threshold)
-            w.frozen_negative.copy_(torch.where(new, w.negative_ema > 0.5, w.frozen_negative))
+            w.frozen_negative.copy_(torch.where(new, w.sign_latent < 0, w.frozen_negative))
+            w.frozen_latent.copy_(torch.where(new, w.sign_latent, w.frozen_latent))
             w.frozen |= new
             count += int(new.sum())
         return count
+
+    def frozen_against_latent(self) -> float:
+        """Share of all SSVQ signs frozen opposite to their latent's sign (0: frozen latents are
+        pinned at :meth:`step`, so only a latent changed by hand since the last step counts)."""
+        total = sum(w.frozen.numel() for w in self.weights)
+        bad = sum(int((w.frozen & (w.frozen_negative != (w.sign_latent < 0))).sum())
+                  for w in self.weights)
+        return bad / max(total, 1)
 
     def frozen_fraction(self) -> float:
         """Share of all SSVQ signs that are frozen."""

@@ -84,26 +84,39 @@ def test_zoo_table_columns_in_scheme_then_k_order():
 # ---------------------------------------------------------------- speedup_sweeps
 
 
-def test_pairs_have_equal_bits():
+def test_pairs_have_matching_total_bits():
     bits = speedup_sweeps.check_equal_bits()
-    assert bits == {"ssvq-k16-d8": 1.5, "vq-k64-d4": 1.5, "ssvq-k64-d4": 2.5, "vq-k1024-d4": 2.5}
-    with pytest.raises(ValueError, match="not equal bits"):
+    # DeiT-Tiny: 5,308,416 weights in 48 layers; a k·d fp16 codebook per layer adds 48·16·k·d bits
+    assert bits["deit_tiny"]["vq-k64-d4"] == pytest.approx(1.5 + 48 * 16 * 256 / 5308416, abs=1e-4)
+    assert bits["deit_tiny"]["ssvq-k64-d4"] == pytest.approx(2.5 + 48 * 16 * 256 / 5308416,
+                                                             abs=1e-4)
+    for per in bits.values():
+        for a, b in speedup_sweeps.PAIRS:
+            assert abs(per[a] - per[b]) <= 0.05
+    with pytest.raises(ValueError, match="differ by more than 0.05"):
         speedup_sweeps.check_equal_bits(pairs=(("ssvq-k16-d8", "ssvq-k64-d4"),))
+    # VQ k=1024 d=4 has 2.5 index bits like SSVQ k=64 d=4, but a 16x larger codebook
+    speedup_sweeps.SCHEMES["vq-k1024-d4"] = ("vq", 1024, 4)
+    try:
+        with pytest.raises(ValueError, match="vq.*1024.*3.09"):
+            speedup_sweeps.check_equal_bits(["deit_tiny"], (("ssvq-k64-d4", "vq-k1024-d4"),))
+    finally:
+        del speedup_sweeps.SCHEMES["vq-k1024-d4"]
     assert [speedup_sweeps.pair_name(p) for p in speedup_sweeps.PAIRS] == ["1.5bit", "2.5bit"]
 
 
 def test_trace_kind_and_workload(tmp_path):
     assert speedup_sweeps.trace_kind(64) == "trace"
     assert speedup_sweeps.trace_kind(1024) == "uniform"
-    assert speedup_sweeps.trace_dir("vq-k1024-d4") == "vq-k1024-d4-uniform"
+    assert speedup_sweeps.trace_dir("vq-k32-d2") == "vq-k32-d2"
     traces = {("deit_tiny", lab): {"path": tmp_path / "deit_tiny" / "traces" / lab}
               for lab in speedup_sweeps.SCHEMES}
     wl_dir = tmp_path / "deit_tiny" / "2.5bit"
     wl = speedup_sweeps.workload("deit_tiny", speedup_sweeps.PAIRS[1], traces, wl_dir,
                                  [0.25, 16], ["LPDDR4-3200 x8", "HBM2-2000 8ch"])
     assert wl["zip"] == {"compression": [{"scheme": "ssvq", "k": 64, "d": 4},
-                                         {"scheme": "vq", "k": 1024, "d": 4}],
-                         "traces": ["../traces/ssvq-k64-d4", "../traces/vq-k1024-d4"]}
+                                         {"scheme": "vq", "k": 32, "d": 2}],
+                         "traces": ["../traces/ssvq-k64-d4", "../traces/vq-k32-d2"]}
     assert wl["sweep"] == {"arch.dram": [{"preset": "LPDDR4-3200", "channel_width_bits": 8},
                                          {"preset": "HBM2-2000"}],
                            "arch.sram.codebook.size_KiB": [0.25, 16]}
@@ -166,13 +179,13 @@ def test_read_points_and_tables(tmp_path):
     indices = {("deit_tiny", lab): "trace" for lab in speedup_sweeps.SCHEMES}
     by_dram = speedup_sweeps.table_by_dram(pts, ["deit_tiny"], ["LPDDR4-3200 x8", "HBM2-2000 8ch"],
                                            16.0, indices).splitlines()
-    assert by_dram[2] == "| deit_tiny | ssvq-k16-d8 | trace | 2.25× | 0.99× |"
-    assert by_dram[3] == "| deit_tiny | vq-k64-d4 | trace | 2.00× | infeasible |"
-    assert by_dram[4] == "| deit_tiny | ssvq-k64-d4 | trace | – | – |"
+    assert by_dram[2] == "| deit_tiny | ssvq-k16-d8 | 1.519 | trace | 2.25× | 0.99× |"
+    assert by_dram[3] == "| deit_tiny | vq-k64-d4 | 1.537 | trace | 2.00× | infeasible |"
+    assert by_dram[4] == "| deit_tiny | ssvq-k64-d4 | 2.537 | trace | – | – |"
     by_cb = speedup_sweeps.table_by_codebook(pts, ["deit_tiny"], "LPDDR4-3200 x8", [0.25, 16.0],
                                              indices).splitlines()
     assert by_cb[0].endswith("| 0.25 KiB | 16 KiB |")
-    assert by_cb[3] == "| deit_tiny | vq-k64-d4 | trace | 1.80× | 2.00× |"
+    assert by_cb[3] == "| deit_tiny | vq-k64-d4 | 1.537 | trace | 1.80× | 2.00× |"
     ratios = speedup_sweeps.pair_ratios(pts, ["deit_tiny"], ["LPDDR4-3200 x8", "HBM2-2000 8ch"],
                                         16.0)
     assert len(ratios) == 1 and ratios[0]["ssvq_over_vq"] == pytest.approx(2.25 / 2.0)
@@ -248,7 +261,7 @@ def test_speedup_sweeps_quick_run(tmp_path):
     assert speedup_sweeps.main(["--out", str(tmp_path), "--quick"]) == 0
     data = json.loads((tmp_path / "speedup_sweeps.json").read_text())
     assert len(data["points"]) == 4 * 3 * 2 and all(p["status"] == "ok" for p in data["points"])
-    assert data["traces"]["deit_tiny/vq-k1024-d4"]["indices"] == "uniform"
+    assert data["traces"]["deit_tiny/vq-k32-d2"]["indices"] == "trace"
     slow_mem = [p for p in data["points"] if p["dram"] == "LPDDR4-3200 x8"
                 and p["codebook_KiB"] == 16 and p["scheme"] == "ssvq-k16-d8"]
     assert slow_mem[0]["speedup"] > 1.5

@@ -65,10 +65,9 @@ def test_frozen_signs_get_no_gradient_and_keep_value():
     assert torch.sign(out[0, 0]) == -torch.sign(w[0, 0])
 
 
-def test_freezer_ema_threshold_and_majority():
+def test_freezer_ema_threshold_and_current_sign():
     qw, _ = qweight(shape=(1, 4), k=2, d=4)
     qw.sign_latent.data = torch.tensor([[1.0, 1.0, 1.0, 1.0]])
-    qw.negative_ema.fill_(0.0)
     qw.prev_negative.fill_(False)
     fr = SignFreezer([qw], total_steps=10, every=4, theta=50.0, momentum=0.5)
     assert fr.threshold(0) == pytest.approx(0.5) and fr.threshold(10) == pytest.approx(0.0)
@@ -79,16 +78,44 @@ def test_freezer_ema_threshold_and_majority():
     for lat in seq:
         qw.sign_latent.data = torch.tensor([lat], dtype=torch.float32)
         frozen_counts.append(fr.step())
-    # flip EMA of weight 0: .5, .75, .875, .9375; weight 1: .5, .25, .125, .0625
+    # change EMA of weight 0: .5, .75, .875, .9375; weight 1: .5, .25, .125, .0625
     assert qw.flip_ema[0].tolist() == pytest.approx([0.9375, 0.0625, 0, 0])
     thr = 0.5 * 0.5 * (1 + math.cos(math.pi * 0.4))  # θ at t=4 (fraction)
     assert fr.threshold() == pytest.approx(thr)
     assert frozen_counts == [0, 0, 0, 1]
     assert qw.frozen[0].tolist() == [True, False, False, False]
-    # negative-EMA of weight 0: .5, .25, .625, .3125 → majority positive
-    assert qw.negative_ema[0, 0].item() == pytest.approx(0.3125)
+    # frozen at its sign at step 4 (+), though it spent two of four steps negative
     assert qw.frozen_negative[0, 0].item() is False
-    assert fr.frozen_fraction() == 0.25
+    assert fr.frozen_fraction() == 0.25 and fr.frozen_against_latent() == 0.0
+
+
+def test_a_single_learned_flip_is_frozen_at_its_new_sign():
+    """One clean flip at step 9, freeze check every 10 steps, θ = 1 %, m = 0.01.
+
+    By hand: the change EMA is 0.01 after step 9 and 0.0099 after step 10; θ_10 =
+    ½(1 + cos(π·10/100)) % = 0.9755 % < 0.99 %, so the sign freezes at step 10. Its latent has
+    been negative since step 9, so it must freeze negative. (A 1 %-per-step average of the
+    negative indicator would be 0.0199 here, far below ½: frozen positive, the flip undone.)
+    """
+    qw, _ = qweight(shape=(1, 4), k=2, d=4)
+    qw.sign_latent.data = torch.tensor([[0.5, 0.5, -0.5, -0.5]])
+    qw.prev_negative.copy_(qw.sign_latent.data < 0)
+    fr = SignFreezer([qw], total_steps=100, every=10, theta=1.0, momentum=0.01)
+    counts = []
+    for t in range(1, 11):
+        if t == 9:
+            qw.sign_latent.data[0, 0] = -0.01  # weight 0 flips + → −; the others never move
+        counts.append(fr.step())
+    assert counts == [0] * 9 + [1]
+    assert qw.flip_ema[0, 0].item() == pytest.approx(0.0099)
+    assert fr.threshold() == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.1)) / 100)
+    assert qw.frozen[0].tolist() == [True, False, False, False]
+    assert qw.negative()[0].tolist() == [True, False, True, True]
+    assert float(qw().detach()[0, 0]) < 0  # the forward pass uses the learned sign
+    qw.sign_latent.data[0, 0] = 0.3  # frozen: a later latent move no longer changes the sign
+    assert qw.negative()[0, 0].item() is True and fr.frozen_against_latent() == 0.25
+    fr.step()  # ... and the next step pins the latent back at its frozen value
+    assert qw.sign_latent[0, 0].item() == pytest.approx(-0.01) and fr.frozen_against_latent() == 0
 
 
 def small_cnn():
