@@ -30,7 +30,7 @@ def tiny() -> DramModel:
     spec = resolve(DramConfig(preset="LPDDR4-3200", mapping="RoRaBaCoBgCh"))
     assert (spec.tCK_ns, spec.tBL, spec.burst_bytes) == (TCK, CCD, BURST)
     t = spec.timing
-    assert (t["CL"], t["tRCD"], t["tRP"], t["tCCD_L"], t["tCTRL"]) == (CL, RCD, RP, CCD, CTRL)
+    assert (t.CL, t.tRCD, t.tRP, t.tCCD_L, t.tCTRL) == (CL, RCD, RP, CCD, CTRL)
     return DramModel(dataclasses.replace(spec, columns=256))
 
 
