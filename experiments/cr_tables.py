@@ -8,7 +8,7 @@ qkv, proj, fc1, fc2 of every block), computed on the zoo's shapes. No weights ar
 
 1. Table 10 rows for DeiT-Tiny and DeiT-Small (SSVQ d=8, VQ d=4, VQ d=8 at the table's k):
    ours, the paper's value and the difference. The table is parsed from the text of the
-   supplementary (``TABLE10_TEXT``, verbatim from ``shared/seeds/002_*.txt``).
+   supplementary (``TABLE10_TEXT``, quoted verbatim from its extracted text).
    **Column shift**: the extracted table prints DeiT-Small VQ d=8's 25.1 / 20.7 under k=1024 /
    2048, but the convention that reproduces every other DeiT entry to ±0.1 gives 20.69 / 16.26
    there and 25.13 / 20.69 at k=512 / 1024. We take it to be a column shift in the extracted

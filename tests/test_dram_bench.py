@@ -1,4 +1,4 @@
-"""dram-bench against shared/reference/dram.md (DRAMsim3 / Ramulator 2.0, DDR4-3200), CLI."""
+"""dram-bench against published DRAMsim3 / Ramulator 2.0 runs of the same organisation (DDR4-3200), CLI."""
 
 from __future__ import annotations
 

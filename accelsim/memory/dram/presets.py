@@ -60,7 +60,7 @@ def _lpddr4(rate, tck, cl, cwl, rcd, rp, ras, rrd, faw, wr, wtr, rtp, rfc, refi,
 
 
 PRESETS: dict[str, dict] = {
-    # DRAMsim3 DDR4_8Gb_x16_3200.ini == shared/reference/dram.md (DDR4-3200AA 22-22-22)
+    # DRAMsim3 DDR4_8Gb_x16_3200.ini: JEDEC DDR4-3200AA 22-22-22
     "DDR4-3200": _ddr4(3200, 0.625, 22, 16, 22, 22, 52, 8, 9, 11, 48, 24, 4, 12, 12, 560, 12480,
                        {"IDD0": 95, "IDD2N": 37, "IDD3N": 56, "IDD4R": 302, "IDD4W": 278,
                         "IDD5": 280}),
