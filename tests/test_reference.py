@@ -111,7 +111,7 @@ def _agreement():
 
 def _agreement_on_30_cases(tmp_path) -> dict:
     agreement = _agreement()
-    got, _ = agreement.cases(30, 1, tmp_path)
+    got = agreement.cases(30, 1, tmp_path)
     results = [r for _, r in got]
     assert all(r["same_bytes"] for r in results)
     return agreement.summary(results)["cycles"]

@@ -42,7 +42,7 @@ def _deadline(env, limit: float):
 
 def simulate_alone(arch, layer, fmt, mp, ops, limit: float = float("inf")) -> float:
     """Simulated cycles of one layer under mapping ``mp``, alone on a fresh memory; ``inf`` once
-    the simulation passes ``limit`` cycles (it is stopped there) or if the engine deadlocks."""
+    the simulation passes ``limit`` cycles (it is stopped there)."""
     plan = layer_plan(0, layer, fmt, mp, arch, ops)
     engine = Engine(arch, make_memory(arch.dram), [plan])
     if limit != float("inf"):
@@ -50,10 +50,6 @@ def simulate_alone(arch, layer, fmt, mp, ops, limit: float = float("inf")) -> fl
     try:
         st = engine.run()[0]
     except _Slower:
-        return float("inf")
-    except RuntimeError as exc:  # the engine stalled for good (see README, known limitations)
-        if "No scheduled events left" not in str(exc):
-            raise
         return float("inf")
     return st.end - st.start
 
