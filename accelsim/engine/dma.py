@@ -29,6 +29,12 @@ class DmaUnit:
                 yield from self._layer(li, plan)
             self.events.weights_issued[li].succeed()
 
+    def _input_slot_free(self, plan, first_input: bool) -> bool:
+        """True when an input tile could be issued now (a free slot, its producers written)."""
+        if self.input_buf.free <= 0:
+            return False
+        return not first_input or all(self.events.written[d].processed for d in plan.deps)
+
     def _inputs_written(self, plan):
         """Wait until every tensor the layer reads has been written by its producer."""
         written = self.events.written
@@ -48,23 +54,30 @@ class DmaUnit:
             if not (new_w or new_i):
                 continue
             issued, nbytes, w_done = env.now, 0, None
+            lead = lead_share(self.pe, compute / nfolds)
             if new_w:
                 yield from self.weight_buf.reserve()
                 issued = env.now
                 parts = [(stream, int(per_tile[tile])) for stream, per_tile in streams]
                 w_done = port.access_parts(issued, li, parts, tile_addr[tile], False)
                 nbytes += int(tile_bytes[tile])
+                if new_i and not self._input_slot_free(plan, first_input):
+                    # the weights go ahead on their own: the decoder may start on them while
+                    # the input waits for its slot
+                    first = self.first_fold(issued, w_done, nbytes, nfolds, lead)
+                    self.weight_buf.fill((li, tile, nfolds, first, w_done, lead))
+                    new_w, issued = False, float("inf")
             if new_i:
                 yield from self.input_buf.reserve()
                 if first_input:
                     yield from self._inputs_written(plan)
                 first_input = False
-                if env.now > issued:  # the weights went ahead on their own
+                if env.now != issued:  # the weights went ahead on their own (or none)
                     nbytes, issued = 0, env.now
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
                 nbytes += i_bytes
-            end = max(d for d in (w_done, i_done if new_i else None) if d is not None)
-            lead = lead_share(self.pe, compute / nfolds)
+            end = max(d for d in (w_done if new_w else None, i_done if new_i else None)
+                      if d is not None)
             first = self.first_fold(issued, end, nbytes, nfolds, lead)
             if new_w:
                 self.weight_buf.fill((li, tile, nfolds, first, w_done, lead))
