@@ -30,12 +30,6 @@ class DmaUnit:
                 yield from self._layer(li, plan)
             self.events.weights_issued[li].succeed()
 
-    def _input_slot_free(self, plan, first_input: bool) -> bool:
-        """True when an input tile could be issued now (a free slot, its producers written)."""
-        if self.input_buf.free <= 0:
-            return False
-        return not first_input or all(self.events.written[d].processed for d in plan.deps)
-
     def _inputs_written(self, plan):
         """Wait until every tensor the layer reads has been written by its producer."""
         written = self.events.written
@@ -55,17 +49,14 @@ class DmaUnit:
             if not (new_w or new_i):
                 continue
             lead = lead_share(self.pe, compute / nfolds)
-            w_first = i_first = None
             if new_w:
                 yield from self.weight_buf.reserve()
                 parts = [(stream, int(per_tile[tile])) for stream, per_tile in streams]
                 w_done = port.access_parts(env.now, li, parts, tile_addr[tile], False)
                 w_first = self.first_fold(env.now, w_done, int(tile_bytes[tile]), nfolds, lead)
-                if new_i and not self._input_slot_free(plan, first_input):
-                    # the weights go ahead on their own: the decoder may start on them while
-                    # the input waits for its slot
-                    self.weight_buf.fill((li, tile, nfolds, w_first, w_done, lead))
-                    new_w = False
+                # the decoder may start on the weights while the input is issued (or waits for
+                # its slot); the PE array waits for the first row of both
+                self.weight_buf.fill((li, tile, nfolds, w_first, w_done, lead))
             if new_i:
                 yield from self.input_buf.reserve()
                 if first_input:
@@ -73,8 +64,4 @@ class DmaUnit:
                 first_input = False
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
                 i_first = self.first_fold(env.now, i_done, i_bytes, nfolds, lead)
-            first = max(t for t in (w_first if new_w else None, i_first) if t is not None)
-            if new_w:
-                self.weight_buf.fill((li, tile, nfolds, first, w_done, lead))
-            if new_i:
-                self.input_buf.fill((first, i_done))
+                self.input_buf.fill((i_first, i_done))

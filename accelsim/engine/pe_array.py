@@ -105,7 +105,7 @@ class PeArrayUnit:
                     # the DMA cannot issue these weights until it holds the one input slot
                     self.input_buf.release()
                     self.holding_i = False
-                yield from self._take_weights(st)
+                yield from self._take_weights(st, new_i)
             if new_i:
                 yield from self._take_input(st)
             if out_start:
@@ -119,7 +119,7 @@ class PeArrayUnit:
             self.input_buf.release()
         st.end = env.now
 
-    def _take_weights(self, st):
+    def _take_weights(self, st, new_input: bool = False):
         env = self.env
         if self.holding_w:
             self.weight_buf.release()
@@ -127,6 +127,8 @@ class PeArrayUnit:
         avail, raw_first, self.w_raw, self.w_done, cb_ready = yield from self.decoded.take()
         self.w_first = avail
         yield from wait_until(env, avail)
+        if new_input and self.input_buf.ready:  # while the step's input is missing: DRAM
+            raw_first = max(raw_first, min(env.now, self.input_buf.ready[0][0]))
         # after the raw data arrived: first the codebook's doing, then the decoder's
         cb = max(0.0, min(env.now, cb_ready) - max(t0, raw_first))
         dec = max(0.0, env.now - max(t0, raw_first, cb_ready))
