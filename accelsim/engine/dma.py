@@ -6,11 +6,12 @@ from accelsim.engine.pe_array import lead_share
 
 
 class DmaUnit:
-    """Requests go out in step order; the weight and input tiles of one step are interleaved on
-    the bus, so the step can start once the first row of both is on chip. Weights never wait
-    for data; a layer's first input waits for the last write-back of every layer it reads.
-    Vector ops are not fetched here (the vector unit reads its own inputs). Requests
-    stay outstanding: consumers wait for the first row, not the DMA."""
+    """Requests go out in step order, one request per tile, weights first; each tile's first
+    row is on chip when the memory model's answer to its own request says so, and the step can
+    start once the first row of both is (the memory model, not the DMA, decides whether the two
+    requests overlap). Weights never wait for data; a layer's first input waits for the last
+    write-back of every layer it reads. Vector ops are not fetched here (the vector unit reads
+    its own inputs). Requests stay outstanding: consumers wait for the first row, not the DMA."""
 
     def __init__(self, env, port, plans, weight_buf, input_buf, events, pe) -> None:
         self.env, self.port, self.plans, self.pe = env, port, plans, pe
@@ -18,8 +19,8 @@ class DmaUnit:
 
     def first_fold(self, issued: float, done: float, nbytes: float, nfolds: float,
                    lead: float = 1.0) -> float:
-        """When the share of a streamed transfer that the first fold's first tick needs
-        (``lead`` of one fold) is on chip."""
+        """When the share of a transfer that the first fold's first tick needs (``lead`` of one
+        fold) is on chip, its bytes arriving at the peak rate until ``done``."""
         xfer = nbytes / self.port.peak_bytes_per_cycle
         return max(issued, done - xfer * (1.0 - lead / nfolds))
 
@@ -47,26 +48,20 @@ class DmaUnit:
         for new_w, new_i, tile, i_bytes, nfolds, i_addr, compute in zip(*cols, strict=True):
             if not (new_w or new_i):
                 continue
-            issued, nbytes, w_done = env.now, 0, None
+            lead = lead_share(self.pe, compute / nfolds)
             if new_w:
                 yield from self.weight_buf.reserve()
-                issued = env.now
                 parts = [(stream, int(per_tile[tile])) for stream, per_tile in streams]
-                w_done = port.access_parts(issued, li, parts, tile_addr[tile], False)
-                nbytes += int(tile_bytes[tile])
+                w_done = port.access_parts(env.now, li, parts, tile_addr[tile], False)
+                w_first = self.first_fold(env.now, w_done, int(tile_bytes[tile]), nfolds, lead)
+                # the decoder may start on the weights while the input is issued (or waits for
+                # its slot); the PE array waits for the first row of both
+                self.weight_buf.fill((li, tile, nfolds, w_first, w_done, lead))
             if new_i:
                 yield from self.input_buf.reserve()
                 if first_input:
                     yield from self._inputs_written(plan)
                 first_input = False
-                if env.now > issued:  # the weights went ahead on their own
-                    nbytes, issued = 0, env.now
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
-                nbytes += i_bytes
-            end = max(d for d in (w_done, i_done if new_i else None) if d is not None)
-            lead = lead_share(self.pe, compute / nfolds)
-            first = self.first_fold(issued, end, nbytes, nfolds, lead)
-            if new_w:
-                self.weight_buf.fill((li, tile, nfolds, first, w_done, lead))
-            if new_i:
-                self.input_buf.fill((first, i_done))
+                i_first = self.first_fold(env.now, i_done, i_bytes, nfolds, lead)
+                self.input_buf.fill((i_first, i_done))

@@ -32,6 +32,29 @@ def fold_tails(pe, fold: float, grid=None) -> tuple[float, float]:
     return stream + (row_folds - 1) * col_folds * fold, by_row
 
 
+def first_pass_needs(pe, fold: float, grid=None) -> tuple[float, float, float, float]:
+    """``(weight share, cycles after, input share, cycles after)``: the share of each operand's
+    tile the step's first consuming folds use up, and the cycles of the step left after that.
+
+    A streamed operand indexed by row block (ws/os inputs, is weights) is used up slice by slice
+    in the first fold of each row pass, os weights in the first row pass; a stationary one (ws
+    weights, is inputs) block by block in each fold's preload. Data arriving at an even rate
+    that is late for the first of those folds delays the step although its last byte is not.
+    """
+    if fold <= 0:
+        return 0.0, 0.0, 0.0, 0.0
+    row_folds, col_folds = (1, 1) if grid is None else grid
+    total = row_folds * col_folds
+    after = (total - 1) * fold
+    stream = (1.0 / row_folds, min(fold, pe.rows + pe.cols - 1.0) + after)
+    preload = (1.0 / total, fold - pe.rows + 1.0 + after)
+    if pe.dataflow == "ws":
+        return (*preload, *stream)
+    if pe.dataflow == "is":
+        return (*stream, *preload)
+    return 1.0 / col_folds, stream[1], *stream
+
+
 def lead_share(pe, fold: float) -> float:
     """Share of a fold's operand data its first tick needs: one preload row (ws, is) or one
     injected vector of the ``T`` it streams (os)."""
@@ -49,7 +72,7 @@ class PeArrayUnit:
         self.events = events
         self.weight_buf, self.input_buf, self.output_buf, self.decoded = buffers
         self.holding_w = self.holding_i = False
-        self.w_raw = self.w_done = self.i_done = 0.0
+        self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
 
     def run(self):
         for li, plan in enumerate(self.plans):
@@ -69,7 +92,7 @@ class PeArrayUnit:
         env, sch, st = self.env, plan.schedule, self.stats[li]
         st.start = env.now
         self.holding_w = self.holding_i = False
-        self.w_raw = self.w_done = self.i_done = 0.0
+        self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
         grid = (sch.fold_grid.tolist() if sch.fold_grid is not None else [None] * sch.steps)
         cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.out_start.tolist(),
                 sch.psum_read.tolist(), sch.compute.tolist(), sch.folds.tolist(),
@@ -82,7 +105,7 @@ class PeArrayUnit:
                     # the DMA cannot issue these weights until it holds the one input slot
                     self.input_buf.release()
                     self.holding_i = False
-                yield from self._take_weights(st)
+                yield from self._take_weights(st, new_i)
             if new_i:
                 yield from self._take_input(st)
             if out_start:
@@ -96,13 +119,16 @@ class PeArrayUnit:
             self.input_buf.release()
         st.end = env.now
 
-    def _take_weights(self, st):
+    def _take_weights(self, st, new_input: bool = False):
         env = self.env
         if self.holding_w:
             self.weight_buf.release()
         t0 = env.now
         avail, raw_first, self.w_raw, self.w_done, cb_ready = yield from self.decoded.take()
+        self.w_first = avail
         yield from wait_until(env, avail)
+        if new_input and self.input_buf.ready:  # while the step's input is missing: DRAM
+            raw_first = max(raw_first, min(env.now, self.input_buf.ready[0][0]))
         # after the raw data arrived: first the codebook's doing, then the decoder's
         cb = max(0.0, min(env.now, cb_ready) - max(t0, raw_first))
         dec = max(0.0, env.now - max(t0, raw_first, cb_ready))
@@ -117,6 +143,7 @@ class PeArrayUnit:
             self.input_buf.release()
         t0 = env.now
         i_first, self.i_done = yield from self.input_buf.take()
+        self.i_first = i_first
         yield from wait_until(env, i_first)
         st.stall_dram += env.now - t0
         self.holding_i = True
@@ -134,7 +161,10 @@ class PeArrayUnit:
     def _compute(self, compute: float, nfolds: float, grid, st):
         env = self.env
         tail_w, tail_i = fold_tails(self.pe, compute / nfolds, grid)
-        finish = max(env.now + compute, self.w_done + tail_w, self.i_done + tail_i)
+        sw, after_w, si, after_i = first_pass_needs(self.pe, compute / nfolds, grid)
+        finish = max(env.now + compute, self.w_done + tail_w, self.i_done + tail_i,
+                     self.w_first + (self.w_done - self.w_first) * sw + after_w,
+                     self.i_first + (self.i_done - self.i_first) * si + after_i)
         late_dec = max(0.0, self.w_done - max(self.w_raw, self.i_done))
         extra = finish - env.now - compute
         st.stall_decoder += min(extra, late_dec)
