@@ -12,7 +12,7 @@ CANDIDATES = [((6, 0), "left", "center"), ((-6, 0), "right", "center"),
               ((6, 7), "left", "bottom"), ((-6, 7), "right", "bottom"),
               ((6, -7), "left", "top"), ((-6, -7), "right", "top"),
               ((0, 9), "center", "bottom"), ((0, -9), "center", "top")]
-MARKER_PX = 6  # half the side of the box a marker occupies, in pixels
+MARKER_PT = 5.5  # half the side of the box a marker (7 pt) and its margin occupy, in points
 
 
 def overlap_px(a, b) -> float:
@@ -71,7 +71,8 @@ def label_panel(ax, rows: list[dict], name: str) -> None:
     ax.set_ylim(ax.get_ylim())
     xs = [r[f"speedup_{name}"] for r in rows]
     ys = [r["cos_mean"] for r in rows]
-    taken = [(px - MARKER_PX, py - MARKER_PX, px + MARKER_PX, py + MARKER_PX)
+    half = MARKER_PT * ax.figure.dpi / 72
+    taken = [(px - half, py - half, px + half, py + half)
              for px, py in ax.transData.transform(np.column_stack([xs, ys]))]
     if ax.get_legend() is not None:
         taken.append(ax.get_legend().get_window_extent(ax.figure.canvas.get_renderer()).extents)
@@ -90,7 +91,7 @@ def plot(rows: list[dict], fp32_recall: float, design_points, base: Path) -> lis
 
     from accelsim.plots.common import save
 
-    fig, axes = plt.subplots(1, len(design_points), figsize=(6.4 * len(design_points), 5.0))
+    fig, axes = plt.subplots(1, len(design_points), figsize=(6.4 * len(design_points), 6.0))
     for ax, name in zip(np.atleast_1d(axes), design_points, strict=True):
         draw_panel(ax, rows, name)
     handles = [plt.Line2D([], [], color=c, marker=m, ls="", label=s.upper()) for s, (c, m) in STYLE.items()]
