@@ -62,15 +62,37 @@ def test_a_later_row_hit_is_served_before_a_booked_conflict():
 
 
 def test_a_streamed_row_is_held_open_for_a_queue_of_hits():
-    """Two requests hit row 0 (RDs at 22 and 30): it is being streamed, so a conflict waits until
-    a queue's worth of hits could follow: 32 entries x tBL 4 = 128 cycles after the last RD.
-    PRE 158, ACT 180, RD 202, data 224..228, + tCTRL. A third hit arriving later goes first."""
+    """Requests to row 0 arrive at cycles 0 and 4 (RDs at 22 and 30): one every 4 cycles, faster
+    than the row serves them (tCCD_L 8), so a conflict arriving at 4 waits until a queue's worth
+    of hits could follow: 32 entries x tBL 4 = 128 cycles after the last RD. PRE 158, ACT 180,
+    RD 202, data 224..228, + tCTRL. A third hit arriving later goes first."""
+    m = ddr4()
+    m.request(0.0, 0, 64, False)
+    m.request(4 * TCK, 128, 64, False)
+    assert m.request(4 * TCK, ROW, 64, False) == pytest.approx((158 + 22 + 22 + 22 + 4 + 2) * TCK)
+    assert m.request(4 * TCK, 256, 64, False) == pytest.approx((38 + 22 + 4 + 2) * TCK)
+    assert m.counters()["row_hits"] == 2
+
+
+def test_a_row_hold_covers_only_the_hits_predicted_before_the_precharge():
+    """Requests to row 0 arrive at cycles 0 and 20 (RDs at 22 and 30): one every 20 cycles. A
+    conflict arriving at 20 could precharge at tRAS = 52; the hits predicted at 40 (<= 52) and 60
+    (<= 52 + tCCD_L 8) go first, the one at 80 (> 68) would not: PRE 68, ACT 90, RD 112, data
+    134..138, + tCTRL."""
+    m = ddr4()
+    m.request(0.0, 0, 64, False)
+    m.request(20 * TCK, 128, 64, False)
+    assert m.request(20 * TCK, ROW, 64, False) == pytest.approx((68 + 22 + 22 + 22 + 4 + 2) * TCK)
+
+
+def test_hits_arriving_at_one_instant_predict_no_more_hits():
+    """Two requests to row 0 and a conflict all arrive at cycle 0 (one requester's burst of
+    requests): the conflict waits only for the hits that are queued (RDs 22 and 30, tRAS): PRE 52,
+    ACT 74, RD 96, data 118..122, + tCTRL."""
     m = ddr4()
     m.request(0.0, 0, 64, False)
     m.request(0.0, 128, 64, False)
-    assert m.request(0.0, ROW, 64, False) == pytest.approx((158 + 22 + 22 + 22 + 4 + 2) * TCK)
-    assert m.request(0.0, 256, 64, False) == pytest.approx((38 + 22 + 4 + 2) * TCK)
-    assert m.counters()["row_hits"] == 2
+    assert m.request(0.0, ROW, 64, False) == pytest.approx((52 + 22 + 22 + 22 + 4 + 2) * TCK)
 
 
 def test_tras_delays_an_early_conflict():

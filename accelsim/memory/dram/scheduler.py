@@ -40,11 +40,12 @@ class BurstScheduler:
         self._act_bg: list[list[int]] = [[] for _ in range(n_ranks)]
         self._queue: list[list[float]] = [[] for _ in range(n_ranks)]  # CAS times per rank
         self.queue_bursts = queue_bursts(spec)
+        self._issued = 0.0  # issue time of the request being scheduled (its row's arrival history)
 
     # ---------------------------------------------------------------- requests
     def read(self, t: float, g0: int, n: int, req: int) -> float:
         """Bursts ``g0 .. g0+n-1`` of read request ``req`` arriving at ``t``; data end."""
-        done = t
+        done, self._issued = t, t
         for g in range(g0, g0 + n):
             c = self.mapper.decode(g)
             inflight = self._queue[self.mapper.rank(c)]
@@ -75,7 +76,7 @@ class BurstScheduler:
 
     def drain(self, bus: Bus, t: float) -> float:
         """Schedule every posted write of ``bus`` from cycle ``t``; the last data end."""
-        done = t
+        done, self._issued = t, t
         for c, req in bus.wbuf:
             done = max(done, self.burst(c, req, True, t))
         if self.spec.closed_page:
@@ -100,7 +101,7 @@ class BurstScheduler:
 
     def _hit_closing(self, entry: tuple, c: Coord, w: bool, t0: float) -> float | None:
         """Serve a burst as a hit on a row that stays open until its booked precharge."""
-        _, epoch, col_ok, pre = entry
+        _, epoch, col_ok, pre, _ = entry
         t = self.t
         lat = t.CWL if w else t.CL
         s = self.buses[c.ch].slot(max(t0, col_ok) + lat, c.ra, c.bg, w)
@@ -128,7 +129,7 @@ class BurstScheduler:
                 if self.spec.closed_page and b.pre_ok[gb] > 0:  # its precharge after the last use
                     a = max(start, float(b.pre_ok[gb]) + t.tRP)
                 if valid:  # row conflict: precharge the open row first (after its hold)
-                    a = max(start, float(b.pre_ok[gb]), b.hold(gb)) + t.tRP
+                    a = b.hold(gb, max(start, float(b.pre_ok[gb]))) + t.tRP
                 a = self._act_slot(rk, c.ra, c.bg, a)
                 x = a + t.tRCD
             s = self.buses[c.ch].slot(x + lat, c.ra, c.bg, w)
@@ -150,7 +151,7 @@ class BurstScheduler:
             k = bisect.bisect_left(self._acts[rk], t0 - 4 * t.tFAW)
             del self._acts[rk][:k], self._act_bg[rk][:k]
         if a is not None:
-            b.opened(gb, c.row, req, x, pre_prev)
+            b.opened(gb, c.row, req, x, pre_prev, self._issued)
             cnt["row_misses"] += 1
             cnt["activates"] += 1
             cnt["energy_act_pJ"] += self.spec.e_act_pJ
@@ -158,7 +159,7 @@ class BurstScheduler:
             b.pre_ok[gb] = max(float(b.pre_ok[gb]), a + t.tRAS)
         else:
             cnt["row_hits"] += 1
-            b.hit(gb, req)
+            b.hit(gb, req, self._issued)
         b.cas(gb, x, c.col)
         close = x + (t.CWL + self.tBL + t.tWR if w else t.tRTP)
         b.pre_ok[gb] = max(float(b.pre_ok[gb]), close)
