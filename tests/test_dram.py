@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,6 +95,46 @@ def test_hits_arriving_at_one_instant_predict_no_more_hits():
     m.request(0.0, 0, 64, False)
     m.request(0.0, 128, 64, False)
     assert m.request(0.0, ROW, 64, False) == pytest.approx((52 + 22 + 22 + 22 + 4 + 2) * TCK)
+
+
+def test_write_queue_drains_from_the_high_to_the_low_watermark():
+    """queue_depth 10 (64 B bursts on DDR4): high ceil(0.8 x 10) = 8, low floor(0.2 x 10) = 2.
+    Seven posted writes wait; the eighth drains the oldest six (bursts 0..5: columns 0..2 of row 0
+    in bank groups 0 and 1, so two ACTs and four hits); the last two wait for flush (two hits)."""
+    m = ddr4(queue_depth=10)
+    for g in range(7):
+        assert m.request(0.0, g * 64, 64, True) == pytest.approx(2 * TCK)
+    assert m.counters()["activates"] == 0
+    m.request(0.0, 7 * 64, 64, True)
+    c = m.counters()
+    assert (c["activates"], c["row_hits"]) == (2, 4)
+    m.flush(0.0)
+    c = m.counters()
+    assert (c["activates"], c["row_hits"]) == (2, 6)
+
+
+def test_default_watermarks_are_80_and_20_percent_of_the_queue():
+    """Default queue_depth 32: the 26th posted write (ceil 25.6) drains 20, leaving 6 (floor 6.4)."""
+    m = ddr4()
+    for g in range(25):
+        m.request(0.0, g * 64, 64, True)
+    assert m.counters()["activates"] == 0
+    m.request(0.0, 25 * 64, 64, True)
+    c = m.counters()
+    assert c["activates"] + c["row_hits"] == 20
+
+
+@pytest.mark.parametrize("key, value, needle", [
+    ("write_high_watermark", 1.5, "arch.dram.write_high_watermark: Input should be less than or equal to 1"),
+    ("write_low_watermark", 0.9, "write_low_watermark (0.9) must be below write_high_watermark (0.8)"),
+    ("write_low_watermark", -1, "arch.dram.write_low_watermark: Input should be greater than or equal to 0"),
+])
+def test_bad_watermarks_exit_2_naming_the_key(capsys, key, value, needle):
+    from accelsim.cli import main
+
+    wl = str(Path(__file__).resolve().parents[1] / "workloads" / "examples" / "deit_tiny_ssvq.yaml")
+    assert main(["validate", wl, "--set", f"arch.dram.{key}={value}"]) == 2
+    assert needle in capsys.readouterr().err
 
 
 def test_tras_delays_an_early_conflict():

@@ -11,6 +11,7 @@ full rank queue (an entry leaves at its column command); writes are posted and d
 from __future__ import annotations
 
 import bisect
+import math
 
 from accelsim.memory.dram.banks import NO_ROW, BankState
 from accelsim.memory.dram.bus import Bus
@@ -27,6 +28,15 @@ def queue_bursts(spec: DramSpec) -> int:
     return spec.queue_depth * max(1, ENTRY_BYTES // spec.burst_bytes)
 
 
+def write_watermarks(spec: DramSpec) -> tuple[int, int]:
+    """(high, low) in bursts: a channel's write queue (``queue_depth`` entries) starts draining
+    when it holds ``ceil(high × capacity)`` bursts and stops at ``floor(low × capacity)``."""
+    cap = queue_bursts(spec)
+    high, low = spec.write_watermarks
+    n_high = max(1, math.ceil(high * cap - 1e-9))
+    return n_high, min(n_high - 1, math.floor(low * cap + 1e-9))
+
+
 class BurstScheduler:
     """Schedules bursts on shared bank, bus, ACT-window and refresh state."""
 
@@ -40,6 +50,7 @@ class BurstScheduler:
         self._act_bg: list[list[int]] = [[] for _ in range(n_ranks)]
         self._queue: list[list[float]] = [[] for _ in range(n_ranks)]  # CAS times per rank
         self.queue_bursts = queue_bursts(spec)
+        self.w_high, self.w_low = write_watermarks(spec)
         self._issued = 0.0  # issue time of the request being scheduled (its row's arrival history)
 
     # ---------------------------------------------------------------- requests
@@ -65,24 +76,27 @@ class BurstScheduler:
             self.banks.open_row[self.mapper.bank(self.mapper.decode(g))] = NO_ROW
 
     def write(self, t: float, g0: int, n: int, req: int) -> float:
-        """Post the bursts of write request ``req``; drain a full write queue. Accepted at ``t``."""
+        """Post the bursts of write request ``req``; a write queue reaching its high watermark
+        drains its oldest writes down to the low watermark. Accepted at ``t``."""
         for g in range(g0, g0 + n):
             c = self.mapper.decode(g)
             bus = self.buses[c.ch]
             bus.wbuf.append((c, req))
-            if len(bus.wbuf) >= self.spec.queue_depth:
-                self.drain(bus, t)
+            if len(bus.wbuf) >= self.w_high:
+                self.drain(bus, t, len(bus.wbuf) - self.w_low)
         return t
 
-    def drain(self, bus: Bus, t: float) -> float:
-        """Schedule every posted write of ``bus`` from cycle ``t``; the last data end."""
+    def drain(self, bus: Bus, t: float, count: int | None = None) -> float:
+        """Schedule the oldest ``count`` (default: all) posted writes of ``bus`` from cycle ``t``;
+        the last data end."""
+        batch = bus.wbuf[:count] if count is not None else list(bus.wbuf)
+        del bus.wbuf[: len(batch)]
         done, self._issued = t, t
-        for c, req in bus.wbuf:
+        for c, req in batch:
             done = max(done, self.burst(c, req, True, t))
         if self.spec.closed_page:
-            for c, _ in bus.wbuf:
+            for c, _ in batch:
                 self.banks.open_row[self.mapper.bank(c)] = NO_ROW
-        bus.wbuf.clear()
         return done
 
     # ---------------------------------------------------------------- one burst
