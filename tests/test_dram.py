@@ -198,10 +198,13 @@ def test_bulk_request_bandwidth_and_state_persists():
     assert 0.85 * 25.6 < bw < 25.6
     c = m.counters()
     assert c["bursts"] == 1024 and c["activates"] == 8  # 4 banks x 2 bank groups
-    # the rows stay open: a later small read of the same rows is a hit
+    # the last row of each bank stays open: a later small read of bank 3 (the last 16 KiB) hits
     t = done + 100
-    assert m.request(t, 1024, 64, False) == pytest.approx(t + 28 * TCK)
+    assert m.request(t, 48 * KiB + 1024, 64, False) == pytest.approx(t + 28 * TCK)
     assert m.counters()["row_hits"] == c["row_hits"] + 1
+    # bank 0 was done before rank 0's first refresh (tREFI / 4 = 3120 cycles, 1950 ns), which
+    # closed its row: a read of it needs an ACT (tRCD 22 more)
+    assert m.request(t, 1024, 64, False) == pytest.approx(t + (22 + 28) * TCK)
 
 
 def test_streams_contend_for_the_bus():

@@ -9,6 +9,7 @@ from accelsim.memory.dram.presets import Timing
 
 KEEP_RESERVATIONS = 512  # older reservations are pruned beyond this many
 PRUNE_BEHIND = 256  # cycles before the current request that stay bookable
+SCAN_GAPS = 16  # reservations searched for a free slot before a large read goes in closed form
 
 
 class Bus:
@@ -66,3 +67,17 @@ class Bus:
         if len(self.starts) > KEEP_RESERVATIONS:
             k = bisect.bisect_left(self.ends, t0 - PRUNE_BEHIND)
             del self.starts[:k], self.ends[:k], self.meta[:k]
+
+    def free_before(self, t: float) -> bool:
+        """Whether a burst's worth of the bus is free between ``t`` and the end of the
+        reservations, among the first ``SCAN_GAPS`` reservations after ``t``."""
+        starts, ends = self.starts, self.ends
+        if not starts or starts[-1] <= t:  # nothing booked after t, or one reservation covers t
+            return False
+        prev = t
+        first = bisect.bisect_right(ends, t)
+        for j in range(first, min(first + SCAN_GAPS, len(starts))):
+            if starts[j] - prev >= self.tBL:
+                return True
+            prev = ends[j]
+        return False

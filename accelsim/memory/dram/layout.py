@@ -47,10 +47,12 @@ class RequestPlan:
     lb: np.ndarray
     lb_row: np.ndarray
     lb_ra: np.ndarray
+    lb_ch: np.ndarray  # channel of each last visit
+    lb_frac: np.ndarray  # share of its channel's bursts done when each last visit's block ends
     static_acts: int
     channels: tuple[ChannelPlan, ...]
-    pos0: np.ndarray  # index in fb of each channel's first bank
-    b0: np.ndarray  # each channel's first bank
+    lead: tuple[int, ...]  # indices in fb of the banks of each channel's first block (lanes start together)
+    lead_ch: tuple[int, ...]  # their channels
     acts_rank: np.ndarray  # static ACTs per global rank
 
 
@@ -120,8 +122,8 @@ class BulkLayout:
         return np.where(out == ch, hi * p + lo, (hi + (out < ch)) * p)
 
     def visits(self, g0: int, n: int) -> tuple[np.ndarray, ...]:
-        """Row visits in time order, channel-major: channel, global bank, row, bursts; and
-        the number of blocks per channel."""
+        """Row visits in time order, channel-major: channel, global bank, row, bursts, block
+        index; and the number of blocks per channel."""
         spec = self.spec
         l0, l1 = self._local(g0), self._local(g0 + n)
         k0, k1 = int(l0.min()) // self.block, (int(l1.max()) - 1) // self.block + 1
@@ -141,7 +143,7 @@ class BulkLayout:
         bank = np.asarray(bank + d["Ba"], dtype=np.int64)
         row = np.broadcast_to(np.asarray(d["Ro"], dtype=np.int64), bank.shape)
         blocks = np.where(l1 > l0, (l1 - 1) // self.block - l0 // self.block + 1, 0)
-        return ch, bank, row, count[keep], blocks
+        return ch, bank, row, count[keep], kbi, blocks
 
     def plan(self, g0: int, n: int) -> tuple[RequestPlan, int]:
         """The cached static structure of a request, and its row offset."""
@@ -156,7 +158,11 @@ class BulkLayout:
     def _make_plan(self, g0: int, n: int) -> RequestPlan:
         spec, nr = self.spec, self.spec.ranks
         nb = spec.banks_per_rank
-        vch, gb, row, cnt, blocks = self.visits(g0, n)
+        vch, gb, row, cnt, kbi, blocks = self.visits(g0, n)
+        frac = self._block_end_share(vch, kbi, cnt)
+        first_kb = np.full(self.n_ch, np.iinfo(np.int64).max)
+        np.minimum.at(first_kb, vch, kbi)
+        leading = kbi == first_kb[vch]
         rk = gb // nb
         order = np.argsort(gb, kind="stable")
         gbs, rows, rks = gb[order], row[order], rk[order]
@@ -168,7 +174,7 @@ class BulkLayout:
         n_c = np.bincount(vch, weights=cnt, minlength=self.n_ch)
         per_rank = np.bincount(rk, weights=cnt, minlength=self.n_ch * nr).reshape(-1, nr)
         bank_acts = 1 + np.bincount(gbs[again], minlength=self.n_ch * nb).reshape(self.n_ch, -1)
-        channels, pos0, b0s = [], [], []
+        channels = []
         for ch in np.flatnonzero(n_c).tolist():
             i0 = int(np.searchsorted(vch, ch))
             il = int(np.searchsorted(vch, ch, side="right")) - 1
@@ -180,15 +186,26 @@ class BulkLayout:
                 (b0 // spec.banks_per_group) % spec.bankgroups,
                 (bl // nb) % nr, (bl // spec.banks_per_group) % spec.bankgroups,
             ))  # fmt: skip
-            pos0.append(int(np.searchsorted(fb, b0)))
-            b0s.append(b0)
         return RequestPlan(
             fb=fb, fb_row=rows[first], fb_rk=rks[first], fb_ra=rks[first] % nr,
-            lb=gbs[last], lb_row=rows[last], lb_ra=rks[last] % nr,
+            lb=gbs[last], lb_row=rows[last], lb_ra=rks[last] % nr, lb_ch=rks[last] // nr,
+            lb_frac=frac[order][last],
             static_acts=int(again.sum()), channels=tuple(channels),
-            pos0=np.array(pos0), b0=np.array(b0s),
+            lead=tuple(np.flatnonzero(leading[order][first]).tolist()),
+            lead_ch=tuple((rks[first] // nr)[leading[order][first]].tolist()),
             acts_rank=np.bincount(rks[again], minlength=self.n_ch * nr),
         )
+
+    def _block_end_share(self, vch: np.ndarray, kbi: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+        """Per visit (in :meth:`visits` order): the share of its channel's bursts done when its
+        block ends (the lanes of a block interleave, so its visits end together)."""
+        cum = np.cumsum(cnt, dtype=float)
+        last = np.append((vch[1:] != vch[:-1]) | (kbi[1:] != kbi[:-1]), True)
+        group_end = cum[np.flatnonzero(last)][np.cumsum(last) - last]
+        first_ch = np.insert(vch[1:] != vch[:-1], 0, True)
+        ch_start = (cum - cnt)[np.flatnonzero(first_ch)][np.cumsum(first_ch) - 1]
+        ch_end = cum[np.flatnonzero(np.append(vch[1:] != vch[:-1], True))][np.cumsum(first_ch) - 1]
+        return (group_end - ch_start) / (ch_end - ch_start)
 
     def duration(self, n: int, blocks: int, acts_bank: float) -> float:
         """Data-bus cycles for ``n`` bursts of one channel spread over ``blocks`` blocks,
