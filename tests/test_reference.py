@@ -123,7 +123,7 @@ def test_engine_agrees_with_the_reference_on_random_cases(tmp_path):
     the bounds measured now (docs/reference.md; the issue's goal of 0.5 % / 2 % / 5 % is not
     reached: the known differences are listed there)."""
     cycles = _agreement_on_30_cases(tmp_path)
-    # Measured 1.19 % / 17.96 % (300 cases: 1.25 % / 18.1 % / 36.6 % median / p99 / worst). The DRAM
+    # Measured 1.19 % / 17.96 % (300 cases: 1.26 % / 18.1 % / 36.4 % median / p99 / worst). The DRAM
     # row hold covers only hits predicted from the row's issue rate, so the reference's 64 B
     # requests of a tile, issued at one instant, no longer make a later conflict wait (it gave
     # 2.50 % / 54.9 %). Large requests now precharge a bank tRTP after its last read (not after

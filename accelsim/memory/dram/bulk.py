@@ -40,12 +40,12 @@ class BulkTimer:
         """A request of ``n`` bursts from global burst ``g0`` arriving at ``t``; its data end."""
         spec, nr, b = self.spec, self.spec.ranks, self.banks
         p, base = self.layout.plan(g0, n)
-        fb = p.fb
+        fb = p.fb_idx
         valid = b.epoch[fb] >= (self.refresh.count(0, t) if nr == 1 else
                                 self._refresh_counts(t, p.fb_ra))
         open_rows = b.open_row[fb]
         hit = valid & (open_rows == ((p.fb_row + base) % spec.rows if base else p.fb_row))
-        n_acts = p.static_acts + len(fb) - int(np.count_nonzero(hit))
+        n_acts = p.static_acts + len(p.fb) - int(np.count_nonzero(hit))
         if len(p.channels) == 1 and nr == 1:
             acts_rank = [n_acts] * spec.channels
         else:
@@ -70,8 +70,7 @@ class BulkTimer:
         tm, b, closed = self.t, self.banks, self.spec.closed_page
         lat = tm.CWL if w else tm.CL
         d0 = [t] * self.spec.channels
-        for i, ch in zip(p.lead, p.lead_ch, strict=True):
-            gb = p.fb[i]
+        for i, ch, gb in p.lead_items:
             if hit[i]:
                 ready = max(t, float(b.col_ok[gb])) + lat
             else:
@@ -110,7 +109,7 @@ class BulkTimer:
                      w: bool) -> None:
         """After a bulk request: the last row each bank saw stays open; a bank may precharge
         once its last block is done (its channel's transfer runs from ``start`` to ``end``)."""
-        tm, b, lb = self.t, self.banks, p.lb
+        tm, b, lb = self.t, self.banks, p.lb_idx
         after = tm.tWR if w else tm.tRTP - tm.CL - self.spec.tBL  # from the last data end
         if len(p.channels) == 1:
             ch = p.channels[0].ch
@@ -118,12 +117,18 @@ class BulkTimer:
         else:
             s0 = np.asarray(start)[p.lb_ch]
             close = p.lb_frac * (np.asarray(end)[p.lb_ch] - s0) + (s0 + after)
-        rows = (p.lb_row + base) % self.spec.rows if base else p.lb_row
+        nrows = self.spec.rows
+        rows = p.lb_row if not base else (p.lb_row + base if p.lb_row_max + base < nrows else
+                                          (p.lb_row + base) % nrows)
         b.open_row[lb] = -1 if self.spec.closed_page else rows
         b.epoch[lb] = (self.refresh.count(0, done) if self.spec.ranks == 1 else
                        self._refresh_counts_each(close - after, p.lb_ra))
-        b.pre_ok[lb] = np.maximum(b.pre_ok[lb], close)
-        # a later hit's column command comes after the bank's last one in this request
-        b.col_ok[lb] = np.maximum(b.col_ok[lb], close - after - self.spec.tBL - (tm.CWL if w else tm.CL))
+        # it precharges at ``close``; later hits come after its last column command here
+        back = tm.tWR + self.spec.tBL + tm.CWL if w else tm.tRTP
+        for arr, value in ((b.pre_ok, close), (b.col_ok, close - back)):
+            cur = arr[lb]
+            np.maximum(cur, value, out=cur)
+            if not isinstance(lb, slice):
+                arr[lb] = cur
         if b.tracked:
-            b.forget_streams(lb)
+            b.forget_streams(p.lb)

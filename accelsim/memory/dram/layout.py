@@ -48,12 +48,23 @@ class RequestPlan:
     lb_row: np.ndarray
     lb_ra: np.ndarray
     lb_ch: np.ndarray  # channel of each last visit
+    lb_row_max: int
+    fb_idx: slice | np.ndarray  # fb as a slice where the banks are consecutive (faster indexing)
+    lb_idx: slice | np.ndarray
     lb_frac: np.ndarray  # share of its channel's bursts done when each last visit's block ends
     static_acts: int
     channels: tuple[ChannelPlan, ...]
-    lead: tuple[int, ...]  # indices in fb of the banks of each channel's first block (lanes start together)
-    lead_ch: tuple[int, ...]  # their channels
+    lead_items: tuple[tuple[int, int, int], ...]  # banks of each channel's first block (lanes
+    # start together): (index in fb, channel, global bank)
     acts_rank: np.ndarray  # static ACTs per global rank
+
+
+def _as_slice(banks: np.ndarray) -> slice | np.ndarray:
+    """``banks`` as a slice when they are consecutive and increasing, else unchanged."""
+    n = len(banks)
+    if n and int(banks[-1]) - int(banks[0]) == n - 1 and bool(np.all(np.diff(banks) == 1)):
+        return slice(int(banks[0]), int(banks[0]) + n)
+    return banks
 
 
 @lru_cache(maxsize=32)
@@ -189,10 +200,12 @@ class BulkLayout:
         return RequestPlan(
             fb=fb, fb_row=rows[first], fb_rk=rks[first], fb_ra=rks[first] % nr,
             lb=gbs[last], lb_row=rows[last], lb_ra=rks[last] % nr, lb_ch=rks[last] // nr,
+            lb_row_max=int(rows[last].max()), fb_idx=_as_slice(fb), lb_idx=_as_slice(gbs[last]),
             lb_frac=frac[order][last],
             static_acts=int(again.sum()), channels=tuple(channels),
-            lead=tuple(np.flatnonzero(leading[order][first]).tolist()),
-            lead_ch=tuple((rks[first] // nr)[leading[order][first]].tolist()),
+            lead_items=tuple(zip(np.flatnonzero(leading[order][first]).tolist(),
+                                 (rks[first] // nr)[leading[order][first]].tolist(),
+                                 gbs[first][leading[order][first]].tolist(), strict=True)),
             acts_rank=np.bincount(rks[again], minlength=self.n_ch * nr),
         )
 

@@ -87,7 +87,9 @@ class DramModel:
         slots before its earlier traffic ends; then its bursts are scheduled one by one
         (FR-FCFS with that traffic) until one lands after that traffic, and the rest follows in
         closed form."""
-        if write or not any(bus.free_before(t) for bus in self.buses):
+        buses = self.buses
+        if write or not (buses[0].free_before(t) if len(buses) == 1 else
+                         any(bus.free_before(t) for bus in buses)):
             return self.bulk.request(t, g0, n, write)
         tails = [bus.ends[-1] if bus.starts else 0.0 for bus in self.buses]
         done, k, tbl = t, 0, self.spec.tBL

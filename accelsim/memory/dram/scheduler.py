@@ -109,7 +109,9 @@ class BurstScheduler:
             if end is not None:
                 return end
         x, s, a, pre_prev = self._place(c, gb, w, t0)
-        self.buses[c.ch].book(s, s + self.tBL, (c.ra, c.bg, c.ra, c.bg, w), self._issued)
+        bus = self.buses[c.ch]
+        bus.book(s, s + self.tBL, (c.ra, c.bg, c.ra, c.bg, w), self._issued)
+        bus.small_end = max(bus.small_end, s + self.tBL)
         self._account(c, gb, req, w, t0, x, a, pre_prev)
         return s + self.tBL
 
@@ -124,7 +126,9 @@ class BurstScheduler:
         rf = self.refresh
         if close > pre or rf.unblock(c.ra, x) != x or rf.count(c.ra, x) > epoch:
             return None
-        self.buses[c.ch].book(s, s + self.tBL, (c.ra, c.bg, c.ra, c.bg, w), self._issued)
+        bus = self.buses[c.ch]
+        bus.book(s, s + self.tBL, (c.ra, c.bg, c.ra, c.bg, w), self._issued)
+        bus.small_end = max(bus.small_end, s + self.tBL)
         self.counts["row_hits"] += 1
         return s + self.tBL
 
