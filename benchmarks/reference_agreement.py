@@ -12,8 +12,8 @@ Goal: median within 0.5 %, 99th percentile within 2 %, worst within 5 %. The fig
 broken down by memory kind (ideal memory isolates the combining logic from the DRAM model).
 
 Diagnostics: ``--only`` runs just the listed case indices (of the same draw); ``--no-row-hold``
-switches the DRAM model's row hold off in both models (``BankState.hold`` returns 0), to tell
-its effect from everything else.
+switches the DRAM model's row hold off in both models (``BankState.hold`` returns the bare
+precharge time), to tell its effect from everything else.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def main() -> int:
     if args.no_row_hold:
         from accelsim.memory.dram.banks import BankState
 
-        BankState.hold = lambda self, gb: 0.0
+        BankState.hold = lambda self, gb, pre: pre
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         got = cases(args.cases, args.seed, Path(tmp), args.only)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -62,15 +64,77 @@ def test_a_later_row_hit_is_served_before_a_booked_conflict():
 
 
 def test_a_streamed_row_is_held_open_for_a_queue_of_hits():
-    """Two requests hit row 0 (RDs at 22 and 30): it is being streamed, so a conflict waits until
-    a queue's worth of hits could follow: 32 entries x tBL 4 = 128 cycles after the last RD.
-    PRE 158, ACT 180, RD 202, data 224..228, + tCTRL. A third hit arriving later goes first."""
+    """Requests to row 0 arrive at cycles 0 and 4 (RDs at 22 and 30): one every 4 cycles, faster
+    than the row serves them (tCCD_L 8), so a conflict arriving at 4 waits until a queue's worth
+    of hits could follow: 32 entries x tBL 4 = 128 cycles after the last RD. PRE 158, ACT 180,
+    RD 202, data 224..228, + tCTRL. A third hit arriving later goes first."""
+    m = ddr4()
+    m.request(0.0, 0, 64, False)
+    m.request(4 * TCK, 128, 64, False)
+    assert m.request(4 * TCK, ROW, 64, False) == pytest.approx((158 + 22 + 22 + 22 + 4 + 2) * TCK)
+    assert m.request(4 * TCK, 256, 64, False) == pytest.approx((38 + 22 + 4 + 2) * TCK)
+    assert m.counters()["row_hits"] == 2
+
+
+def test_a_row_hold_covers_only_the_hits_predicted_before_the_precharge():
+    """Requests to row 0 arrive at cycles 0 and 20 (RDs at 22 and 30): one every 20 cycles. A
+    conflict arriving at 20 could precharge at tRAS = 52; the hits predicted at 40 (<= 52) and 60
+    (<= 52 + tCCD_L 8) go first, the one at 80 (> 68) would not: PRE 68, ACT 90, RD 112, data
+    134..138, + tCTRL."""
+    m = ddr4()
+    m.request(0.0, 0, 64, False)
+    m.request(20 * TCK, 128, 64, False)
+    assert m.request(20 * TCK, ROW, 64, False) == pytest.approx((68 + 22 + 22 + 22 + 4 + 2) * TCK)
+
+
+def test_hits_arriving_at_one_instant_predict_no_more_hits():
+    """Two requests to row 0 and a conflict all arrive at cycle 0 (one requester's burst of
+    requests): the conflict waits only for the hits that are queued (RDs 22 and 30, tRAS): PRE 52,
+    ACT 74, RD 96, data 118..122, + tCTRL."""
     m = ddr4()
     m.request(0.0, 0, 64, False)
     m.request(0.0, 128, 64, False)
-    assert m.request(0.0, ROW, 64, False) == pytest.approx((158 + 22 + 22 + 22 + 4 + 2) * TCK)
-    assert m.request(0.0, 256, 64, False) == pytest.approx((38 + 22 + 4 + 2) * TCK)
-    assert m.counters()["row_hits"] == 2
+    assert m.request(0.0, ROW, 64, False) == pytest.approx((52 + 22 + 22 + 22 + 4 + 2) * TCK)
+
+
+def test_write_queue_drains_from_the_high_to_the_low_watermark():
+    """queue_depth 10 (64 B bursts on DDR4): high ceil(0.8 x 10) = 8, low floor(0.2 x 10) = 2.
+    Seven posted writes wait; the eighth drains the oldest six (bursts 0..5: columns 0..2 of row 0
+    in bank groups 0 and 1, so two ACTs and four hits); the last two wait for flush (two hits)."""
+    m = ddr4(queue_depth=10)
+    for g in range(7):
+        assert m.request(0.0, g * 64, 64, True) == pytest.approx(2 * TCK)
+    assert m.counters()["activates"] == 0
+    m.request(0.0, 7 * 64, 64, True)
+    c = m.counters()
+    assert (c["activates"], c["row_hits"]) == (2, 4)
+    m.flush(0.0)
+    c = m.counters()
+    assert (c["activates"], c["row_hits"]) == (2, 6)
+
+
+def test_default_watermarks_are_80_and_20_percent_of_the_queue():
+    """Default queue_depth 32: the 26th posted write (ceil 25.6) drains 20, leaving 6 (floor 6.4)."""
+    m = ddr4()
+    for g in range(25):
+        m.request(0.0, g * 64, 64, True)
+    assert m.counters()["activates"] == 0
+    m.request(0.0, 25 * 64, 64, True)
+    c = m.counters()
+    assert c["activates"] + c["row_hits"] == 20
+
+
+@pytest.mark.parametrize("key, value, needle", [
+    ("write_high_watermark", 1.5, "arch.dram.write_high_watermark: Input should be less than or equal to 1"),
+    ("write_low_watermark", 0.9, "write_low_watermark (0.9) must be below write_high_watermark (0.8)"),
+    ("write_low_watermark", -1, "arch.dram.write_low_watermark: Input should be greater than or equal to 0"),
+])
+def test_bad_watermarks_exit_2_naming_the_key(capsys, key, value, needle):
+    from accelsim.cli import main
+
+    wl = str(Path(__file__).resolve().parents[1] / "workloads" / "examples" / "deit_tiny_ssvq.yaml")
+    assert main(["validate", wl, "--set", f"arch.dram.{key}={value}"]) == 2
+    assert needle in capsys.readouterr().err
 
 
 def test_tras_delays_an_early_conflict():
@@ -134,10 +198,13 @@ def test_bulk_request_bandwidth_and_state_persists():
     assert 0.85 * 25.6 < bw < 25.6
     c = m.counters()
     assert c["bursts"] == 1024 and c["activates"] == 8  # 4 banks x 2 bank groups
-    # the rows stay open: a later small read of the same rows is a hit
+    # the last row of each bank stays open: a later small read of bank 3 (the last 16 KiB) hits
     t = done + 100
-    assert m.request(t, 1024, 64, False) == pytest.approx(t + 28 * TCK)
+    assert m.request(t, 48 * KiB + 1024, 64, False) == pytest.approx(t + 28 * TCK)
     assert m.counters()["row_hits"] == c["row_hits"] + 1
+    # bank 0 was done before rank 0's first refresh (tREFI / 4 = 3120 cycles, 1950 ns), which
+    # closed its row: a read of it needs an ACT (tRCD 22 more)
+    assert m.request(t, 1024, 64, False) == pytest.approx(t + (22 + 28) * TCK)
 
 
 def test_streams_contend_for_the_bus():

@@ -77,8 +77,9 @@ class DramConfig(Strict):
     For the JEDEC presets (``dram_presets.PRESET_NAMES``, docs/dram.md) every organisation field
     and any ``timing`` entry (in DRAM clock cycles, e.g. ``{tRCD: 24}``) can be overridden;
     ``mapping`` names the address mapping (default ``RoRaBaCoBgCh``), ``queue_depth`` is the
-    controller queue per rank (64 B entries) and ``page_policy`` keeps rows ``open`` after an
-    access or precharges them once a request is done (``closed``).
+    controller queue per rank (64 B entries), ``page_policy`` keeps rows ``open`` after an
+    access or precharges them once a request is done (``closed``), and posted writes drain from
+    ``write_high_watermark`` down to ``write_low_watermark`` (fractions of the write queue).
     """
 
     preset: str = "LPDDR4-3200"
@@ -88,6 +89,8 @@ class DramConfig(Strict):
     mapping: str | None = None
     queue_depth: PositiveInt = 32
     page_policy: Literal["open", "closed"] = "open"
+    write_high_watermark: float = Field(0.8, gt=0, le=1)
+    write_low_watermark: float = Field(0.2, ge=0, lt=1)
     bandwidth_GBps: PositiveFloat | None = None
     efficiency: float = Field(0.9, gt=0, le=1)
     latency_ns: float = Field(100.0, ge=0)
@@ -101,6 +104,10 @@ class DramConfig(Strict):
         names = ("ideal", "simple", *dram_presets.PRESET_NAMES)
         if self.preset not in names:
             raise ValueError(f"unknown DRAM preset {self.preset!r}{did_you_mean(self.preset, names)}")
+        if self.write_low_watermark >= self.write_high_watermark:
+            raise ValueError(f"write_low_watermark ({self.write_low_watermark}) must be below "
+                             f"write_high_watermark ({self.write_high_watermark}); lower the low "
+                             "watermark or raise the high one (defaults 0.2 and 0.8 of the write queue)")
         if self.preset == "simple" and self.bandwidth_GBps is None:
             raise ValueError("preset 'simple' needs bandwidth_GBps")
         if self.preset in ("ideal", "simple"):

@@ -3,8 +3,10 @@
 Each bank has an open row (valid while its refresh epoch is current), the earliest column
 command after its ACT and the earliest precharge. A conflict does not forget the row it closes:
 the row stays on a *closing* list until its booked precharge, so a row hit that arrives later is
-still served first (FR-FCFS). A row streamed by several requests is held open until a queue's
-worth of hits could have been served (the controller keeps serving hits while they are queued).
+still served first (FR-FCFS). A conflict's precharge also waits for the hits of the open row that
+are predicted to arrive before it could issue: the row's requests arriving one every Δ cycles
+(from its last two distinct arrival times) keep coming at that rate; a row whose requests all
+arrived at one instant predicts none.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 MAX_CLOSING = 8  # rows remembered per bank between their conflict and their precharge
 NO_ROW = -1
+NEVER = -1.0  # no arrival seen
 
 
 class BankState:
@@ -23,13 +26,14 @@ class BankState:
         self.epoch = np.zeros(n_banks, dtype=np.int64)
         self.col_ok = np.zeros(n_banks)
         self.pre_ok = np.zeros(n_banks)
-        self.closing: list[list[tuple]] = [[] for _ in range(n_banks)]  # (row, epoch, col_ok, pre)
-        self.streak = [0] * n_banks  # requests that hit the open row
+        self.closing: list[list[tuple]] = [[] for _ in range(n_banks)]  # (row, epoch, col_ok, pre, arr)
+        self.arrivals = [(NEVER, NEVER)] * n_banks  # last two distinct arrival times at the open row
+        self.bursts = [1] * n_banks  # bursts of the last request on the bank
         self.last_req = [-1] * n_banks
         self.last_col = [0] * n_banks
         self.last_cas = [0.0] * n_banks
         self._bursts_per_row, self._hold, self._tccd_l = bursts_per_row, hold_cycles, tCCD_L
-        self.tracked: set[int] = set()  # banks with closing rows or a streak
+        self.tracked: set[int] = set()  # banks with closing rows or an arrival history
 
     def closing_row(self, gb: int, row: int, t0: float) -> tuple | None:
         """The newest closing entry of ``row`` on bank ``gb`` whose precharge is after ``t0``."""
@@ -38,33 +42,42 @@ class BankState:
                 return entry
         return None
 
-    def hold(self, gb: int) -> float:
-        """Earliest precharge FR-FCFS allows: a streamed row stays open for the hits to come
-        (a queue's worth, at most the rest of the row at tCCD_L)."""
-        if self.streak[gb] < 2:
-            return 0.0
+    def hold(self, gb: int, pre: float) -> float:
+        """Earliest precharge FR-FCFS allows, ``pre`` without later hits: hits predicted to arrive
+        before the precharge could issue go first (each takes its bursts at tCCD_L), at most a
+        queue's worth after the last column command and at most the rest of the row."""
+        prev, last = self.arrivals[gb]
+        if prev == NEVER:
+            return pre
+        gap, per_req = last - prev, self.bursts[gb] * self._tccd_l
         rest = self._bursts_per_row - 1 - self.last_col[gb]
-        return self.last_cas[gb] + min(self._hold, rest * self._tccd_l)
+        cap = self.last_cas[gb] + min(self._hold, rest * self._tccd_l)
+        if gap <= per_req:  # the row's requests arrive faster than it serves them
+            return max(pre, cap)
+        k = (pre - last - per_req) // (gap - per_req)  # hit j arrives at last + j*gap <= pre + (j-1)*per_req
+        return max(pre, min(cap, pre + max(0.0, k) * per_req))
 
-    def opened(self, gb: int, row: int, req: int, x: float, pre_prev: float | None) -> None:
-        """Bank ``gb`` activated ``row`` for request ``req`` (CAS at ``x``); the row it closes
-        (if any) precharges at ``pre_prev``."""
+    def opened(self, gb: int, row: int, req: int, x: float, pre_prev: float | None, t0: float) -> None:
+        """Bank ``gb`` activated ``row`` for request ``req`` arriving at ``t0`` (CAS at ``x``); the
+        row it closes (if any) precharges at ``pre_prev``."""
         self.tracked.add(gb)
         closing = self.closing[gb]
-        returning = any(e[0] == row for e in closing)  # reopened after a conflict: streamed
+        before = next((e[4] for e in reversed(closing) if e[0] == row), None)  # reopened
         if pre_prev is not None:
             closing.append((int(self.open_row[gb]), int(self.epoch[gb]), float(self.col_ok[gb]),
-                            pre_prev))
+                            pre_prev, self.arrivals[gb]))
             if len(closing) > MAX_CLOSING:
                 del closing[0]
-        self.streak[gb], self.last_req[gb], self.last_cas[gb] = 1 + returning, req, x
+        self.arrivals[gb] = (NEVER, t0) if before is None else _arrive(before, t0)
+        self.last_req[gb], self.last_cas[gb], self.bursts[gb] = req, x, 1
 
-    def hit(self, gb: int, req: int) -> None:
-        """A burst of request ``req`` hit the open row of bank ``gb``."""
+    def hit(self, gb: int, req: int, t0: float) -> None:
+        """A burst of request ``req`` arriving at ``t0`` hit the open row of bank ``gb``."""
         if req != self.last_req[gb]:
-            self.streak[gb] += 1
-            self.last_req[gb] = req
-            self.tracked.add(gb)
+            self.arrivals[gb] = _arrive(self.arrivals[gb], t0)
+            self.last_req[gb], self.bursts[gb] = req, 1
+        else:
+            self.bursts[gb] += 1
 
     def cas(self, gb: int, x: float, col: int) -> None:
         """A column command at ``x`` for column ``col`` of the open row."""
@@ -72,9 +85,14 @@ class BankState:
             self.last_cas[gb], self.last_col[gb] = x, col
 
     def forget_streams(self, banks: np.ndarray) -> None:
-        """After a bulk transfer: no closing rows or streaks on ``banks``."""
+        """After a bulk transfer: no closing rows or arrival history on ``banks``."""
         if not self.tracked:
             return
         for b in self.tracked.intersection(banks.tolist()):
-            self.closing[b], self.streak[b] = [], 0
+            self.closing[b], self.arrivals[b] = [], (NEVER, NEVER)
             self.tracked.discard(b)
+
+
+def _arrive(history: tuple[float, float], t0: float) -> tuple[float, float]:
+    """The last two distinct arrival times after an arrival at ``t0``."""
+    return history if t0 == history[1] else (history[1], t0)

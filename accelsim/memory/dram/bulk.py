@@ -32,45 +32,60 @@ class BulkTimer:
         """Refresh counts at ``x`` indexed like ``ra_of`` (local ranks); scalar for one rank."""
         return np.array([self.refresh.count(r, x) for r in range(self.spec.ranks)])[ra_of]
 
+    def _refresh_counts_each(self, x: np.ndarray, ra: np.ndarray) -> np.ndarray:
+        """Refresh counts of local ranks ``ra`` at cycles ``x`` (elementwise)."""
+        return np.array([self.refresh.count(int(r), float(v)) for r, v in zip(ra, x, strict=True)])
+
     def request(self, t: float, g0: int, n: int, w: bool) -> float:
         """A request of ``n`` bursts from global burst ``g0`` arriving at ``t``; its data end."""
-        spec, tm, nr, b = self.spec, self.t, self.spec.ranks, self.banks
+        spec, nr, b = self.spec, self.spec.ranks, self.banks
         p, base = self.layout.plan(g0, n)
-        fb = p.fb
+        fb = p.fb_idx
         valid = b.epoch[fb] >= (self.refresh.count(0, t) if nr == 1 else
                                 self._refresh_counts(t, p.fb_ra))
         open_rows = b.open_row[fb]
-        hit = valid & (open_rows == (p.fb_row + base) % spec.rows)
-        miss = ~hit
-        n_acts = p.static_acts + int(np.count_nonzero(miss))
+        hit = valid & (open_rows == ((p.fb_row + base) % spec.rows if base else p.fb_row))
+        n_acts = p.static_acts + len(p.fb) - int(np.count_nonzero(hit))
         if len(p.channels) == 1 and nr == 1:
             acts_rank = [n_acts] * spec.channels
         else:
-            miss_rk = np.bincount(p.fb_rk[miss], minlength=spec.channels * nr)
+            miss_rk = np.bincount(p.fb_rk[~hit], minlength=spec.channels * nr)
             acts_rank = (p.acts_rank + miss_rk).tolist()
-        lat = tm.CWL if w else tm.CL
-        reopen = (valid & (open_rows >= 0))[p.pos0].tolist()
-        hit0, pre0 = hit[p.pos0].tolist(), b.pre_ok[p.b0].tolist()
-        col0 = b.col_ok[p.b0].tolist() if any(hit0) else None
-        done = t
-        for i, cp in enumerate(p.channels):
-            if hit0[i]:
-                d0 = max(t, col0[i]) + lat
-            elif spec.closed_page:  # the bank precharged after its last access
-                d0 = max(t, pre0[i] + tm.tRP if pre0[i] > 0 else t) + tm.tRCD + lat
-            else:  # the first visit's bank must be (re)opened before data flows
-                d0 = (max(t, pre0[i]) + tm.tRP if reopen[i] else t) + tm.tRCD + lat
+        d0s = self._first_data(p, t, hit, valid, open_rows, w)
+        done, start, end = t, [0.0] * spec.channels, [0.0] * spec.channels
+        for cp in p.channels:
             act_span = self.layout.act_span(max(acts_rank[cp.ch * nr : cp.ch * nr + nr]))
-            done = max(done, self._transfer(cp, d0, max(cp.static, act_span), w, t))
-        self._close_banks(p, base, done, w)
+            start[cp.ch], end[cp.ch] = self._transfer(cp, d0s[cp.ch], max(cp.static, act_span), w, t)
+            done = max(done, end[cp.ch])
+        self._close_banks(p, base, start, end, done, w)
         self.counts["row_misses"] += n_acts
         self.counts["activates"] += n_acts
         self.counts["energy_act_pJ"] += n_acts * spec.e_act_pJ
         self.counts["row_hits"] += n - n_acts
         return done
 
-    def _transfer(self, cp, d0: float, dur: float, w: bool, t: float) -> float:
-        """Book one channel's share of a request from ``d0`` (``dur`` cycles); its end."""
+    def _first_data(self, p: RequestPlan, t: float, hit: np.ndarray, valid: np.ndarray,
+                    open_rows: np.ndarray, w: bool) -> list[float]:
+        """Per channel: when the banks of its first block (every lane) can all deliver data."""
+        tm, b, closed = self.t, self.banks, self.spec.closed_page
+        lat = tm.CWL if w else tm.CL
+        d0 = [t] * self.spec.channels
+        for i, ch, gb in p.lead_items:
+            if hit[i]:
+                ready = max(t, float(b.col_ok[gb])) + lat
+            else:
+                pre = float(b.pre_ok[gb])
+                if closed:  # the bank precharged after its last access
+                    ready = (max(t, pre + tm.tRP) if pre > 0 else t) + tm.tRCD + lat
+                else:  # (re)opened before data flows
+                    again = valid[i] and open_rows[i] >= 0
+                    ready = (max(t, pre) + tm.tRP if again else t) + tm.tRCD + lat
+            if ready > d0[ch]:
+                d0[ch] = ready
+        return d0
+
+    def _transfer(self, cp, d0: float, dur: float, w: bool, t: float) -> tuple[float, float]:
+        """Book one channel's share of a request from ``d0`` (``dur`` cycles); (start, end)."""
         tm, bus, rf = self.t, self.buses[cp.ch], self.refresh
         if bus.starts:
             m = bus.meta[-1]
@@ -88,15 +103,32 @@ class BulkTimer:
             if k:
                 end += k * share * tm.tRFC
         bus.book(d0, end, (cp.ra0, cp.bg0, cp.ra_l, cp.bg_l, w), t)
-        return end
+        return d0, end
 
-    def _close_banks(self, p: RequestPlan, base: int, done: float, w: bool) -> None:
-        """After a bulk request: the last row each bank saw stays open."""
-        tm, b, lb = self.t, self.banks, p.lb
-        close = done + (tm.CWL + self.spec.tBL + tm.tWR if w else tm.tRTP)
-        b.open_row[lb] = -1 if self.spec.closed_page else (p.lb_row + base) % self.spec.rows
+    def _close_banks(self, p: RequestPlan, base: int, start: list, end: list, done: float,
+                     w: bool) -> None:
+        """After a bulk request: the last row each bank saw stays open; a bank may precharge
+        once its last block is done (its channel's transfer runs from ``start`` to ``end``)."""
+        tm, b, lb = self.t, self.banks, p.lb_idx
+        after = tm.tWR if w else tm.tRTP - tm.CL - self.spec.tBL  # from the last data end
+        if len(p.channels) == 1:
+            ch = p.channels[0].ch
+            close = p.lb_frac * (end[ch] - start[ch]) + (start[ch] + after)
+        else:
+            s0 = np.asarray(start)[p.lb_ch]
+            close = p.lb_frac * (np.asarray(end)[p.lb_ch] - s0) + (s0 + after)
+        nrows = self.spec.rows
+        rows = p.lb_row if not base else (p.lb_row + base if p.lb_row_max + base < nrows else
+                                          (p.lb_row + base) % nrows)
+        b.open_row[lb] = -1 if self.spec.closed_page else rows
         b.epoch[lb] = (self.refresh.count(0, done) if self.spec.ranks == 1 else
-                       self._refresh_counts(done, p.lb_ra))
-        b.pre_ok[lb] = np.maximum(b.pre_ok[lb], close)
+                       self._refresh_counts_each(close - after, p.lb_ra))
+        # it precharges at ``close``; later hits come after its last column command here
+        back = tm.tWR + self.spec.tBL + tm.CWL if w else tm.tRTP
+        for arr, value in ((b.pre_ok, close), (b.col_ok, close - back)):
+            cur = arr[lb]
+            np.maximum(cur, value, out=cur)
+            if not isinstance(lb, slice):
+                arr[lb] = cur
         if b.tracked:
-            b.forget_streams(lb)
+            b.forget_streams(p.lb)

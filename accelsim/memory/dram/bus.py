@@ -9,12 +9,13 @@ from accelsim.memory.dram.presets import Timing
 
 KEEP_RESERVATIONS = 512  # older reservations are pruned beyond this many
 PRUNE_BEHIND = 256  # cycles before the current request that stay bookable
+SCAN_GAPS = 16  # reservations searched for a free slot before a large read goes in closed form
 
 
 class Bus:
     """Reservations of one channel's data bus and its queue of posted writes."""
 
-    __slots__ = ("t", "tBL", "starts", "ends", "meta", "wbuf")
+    __slots__ = ("t", "tBL", "starts", "ends", "meta", "wbuf", "small_end")
 
     def __init__(self, timing: Timing, tBL: float) -> None:
         self.t, self.tBL = timing, tBL
@@ -22,6 +23,7 @@ class Bus:
         self.ends: list[float] = []
         self.meta: list[tuple] = []  # (rank, bg of first burst, rank, bg of last burst, write)
         self.wbuf: list[tuple] = []  # posted writes: (Coord, request id)
+        self.small_end = 0.0  # end of the latest burst booked one by one (not in closed form)
 
     def gap(self, a: tuple, b_rank: int, b_bg: int, b_w: bool) -> float:
         """Idle data-bus cycles needed between the end of reservation ``a`` and a burst b."""
@@ -66,3 +68,18 @@ class Bus:
         if len(self.starts) > KEEP_RESERVATIONS:
             k = bisect.bisect_left(self.ends, t0 - PRUNE_BEHIND)
             del self.starts[:k], self.ends[:k], self.meta[:k]
+
+    def free_before(self, t: float) -> bool:
+        """Whether a burst's worth of the bus is free between ``t`` and the end of the
+        reservations, among the first ``SCAN_GAPS`` reservations after ``t``, while bursts booked
+        one by one are in flight (gaps between closed-form transfers are not filled)."""
+        starts, ends = self.starts, self.ends
+        if self.small_end <= t or starts[-1] <= t:  # no bursts in flight, or one block covers t
+            return False
+        prev = t
+        first = bisect.bisect_right(ends, t)
+        for j in range(first, min(first + SCAN_GAPS, len(starts))):
+            if starts[j] - prev >= self.tBL:
+                return True
+            prev = ends[j]
+        return False

@@ -47,11 +47,24 @@ class RequestPlan:
     lb: np.ndarray
     lb_row: np.ndarray
     lb_ra: np.ndarray
+    lb_ch: np.ndarray  # channel of each last visit
+    lb_row_max: int
+    fb_idx: slice | np.ndarray  # fb as a slice where the banks are consecutive (faster indexing)
+    lb_idx: slice | np.ndarray
+    lb_frac: np.ndarray  # share of its channel's bursts done when each last visit's block ends
     static_acts: int
     channels: tuple[ChannelPlan, ...]
-    pos0: np.ndarray  # index in fb of each channel's first bank
-    b0: np.ndarray  # each channel's first bank
+    lead_items: tuple[tuple[int, int, int], ...]  # banks of each channel's first block (lanes
+    # start together): (index in fb, channel, global bank)
     acts_rank: np.ndarray  # static ACTs per global rank
+
+
+def _as_slice(banks: np.ndarray) -> slice | np.ndarray:
+    """``banks`` as a slice when they are consecutive and increasing, else unchanged."""
+    n = len(banks)
+    if n and int(banks[-1]) - int(banks[0]) == n - 1 and bool(np.all(np.diff(banks) == 1)):
+        return slice(int(banks[0]), int(banks[0]) + n)
+    return banks
 
 
 @lru_cache(maxsize=32)
@@ -120,8 +133,8 @@ class BulkLayout:
         return np.where(out == ch, hi * p + lo, (hi + (out < ch)) * p)
 
     def visits(self, g0: int, n: int) -> tuple[np.ndarray, ...]:
-        """Row visits in time order, channel-major: channel, global bank, row, bursts; and
-        the number of blocks per channel."""
+        """Row visits in time order, channel-major: channel, global bank, row, bursts, block
+        index; and the number of blocks per channel."""
         spec = self.spec
         l0, l1 = self._local(g0), self._local(g0 + n)
         k0, k1 = int(l0.min()) // self.block, (int(l1.max()) - 1) // self.block + 1
@@ -141,7 +154,7 @@ class BulkLayout:
         bank = np.asarray(bank + d["Ba"], dtype=np.int64)
         row = np.broadcast_to(np.asarray(d["Ro"], dtype=np.int64), bank.shape)
         blocks = np.where(l1 > l0, (l1 - 1) // self.block - l0 // self.block + 1, 0)
-        return ch, bank, row, count[keep], blocks
+        return ch, bank, row, count[keep], kbi, blocks
 
     def plan(self, g0: int, n: int) -> tuple[RequestPlan, int]:
         """The cached static structure of a request, and its row offset."""
@@ -156,7 +169,11 @@ class BulkLayout:
     def _make_plan(self, g0: int, n: int) -> RequestPlan:
         spec, nr = self.spec, self.spec.ranks
         nb = spec.banks_per_rank
-        vch, gb, row, cnt, blocks = self.visits(g0, n)
+        vch, gb, row, cnt, kbi, blocks = self.visits(g0, n)
+        frac = self._block_end_share(vch, kbi, cnt)
+        first_kb = np.full(self.n_ch, np.iinfo(np.int64).max)
+        np.minimum.at(first_kb, vch, kbi)
+        leading = kbi == first_kb[vch]
         rk = gb // nb
         order = np.argsort(gb, kind="stable")
         gbs, rows, rks = gb[order], row[order], rk[order]
@@ -168,7 +185,7 @@ class BulkLayout:
         n_c = np.bincount(vch, weights=cnt, minlength=self.n_ch)
         per_rank = np.bincount(rk, weights=cnt, minlength=self.n_ch * nr).reshape(-1, nr)
         bank_acts = 1 + np.bincount(gbs[again], minlength=self.n_ch * nb).reshape(self.n_ch, -1)
-        channels, pos0, b0s = [], [], []
+        channels = []
         for ch in np.flatnonzero(n_c).tolist():
             i0 = int(np.searchsorted(vch, ch))
             il = int(np.searchsorted(vch, ch, side="right")) - 1
@@ -180,15 +197,28 @@ class BulkLayout:
                 (b0 // spec.banks_per_group) % spec.bankgroups,
                 (bl // nb) % nr, (bl // spec.banks_per_group) % spec.bankgroups,
             ))  # fmt: skip
-            pos0.append(int(np.searchsorted(fb, b0)))
-            b0s.append(b0)
         return RequestPlan(
             fb=fb, fb_row=rows[first], fb_rk=rks[first], fb_ra=rks[first] % nr,
-            lb=gbs[last], lb_row=rows[last], lb_ra=rks[last] % nr,
+            lb=gbs[last], lb_row=rows[last], lb_ra=rks[last] % nr, lb_ch=rks[last] // nr,
+            lb_row_max=int(rows[last].max()), fb_idx=_as_slice(fb), lb_idx=_as_slice(gbs[last]),
+            lb_frac=frac[order][last],
             static_acts=int(again.sum()), channels=tuple(channels),
-            pos0=np.array(pos0), b0=np.array(b0s),
+            lead_items=tuple(zip(np.flatnonzero(leading[order][first]).tolist(),
+                                 (rks[first] // nr)[leading[order][first]].tolist(),
+                                 gbs[first][leading[order][first]].tolist(), strict=True)),
             acts_rank=np.bincount(rks[again], minlength=self.n_ch * nr),
         )
+
+    def _block_end_share(self, vch: np.ndarray, kbi: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+        """Per visit (in :meth:`visits` order): the share of its channel's bursts done when its
+        block ends (the lanes of a block interleave, so its visits end together)."""
+        cum = np.cumsum(cnt, dtype=float)
+        last = np.append((vch[1:] != vch[:-1]) | (kbi[1:] != kbi[:-1]), True)
+        group_end = cum[np.flatnonzero(last)][np.cumsum(last) - last]
+        first_ch = np.insert(vch[1:] != vch[:-1], 0, True)
+        ch_start = (cum - cnt)[np.flatnonzero(first_ch)][np.cumsum(first_ch) - 1]
+        ch_end = cum[np.flatnonzero(np.append(vch[1:] != vch[:-1], True))][np.cumsum(first_ch) - 1]
+        return (group_end - ch_start) / (ch_end - ch_start)
 
     def duration(self, n: int, blocks: int, acts_bank: float) -> float:
         """Data-bus cycles for ``n`` bursts of one channel spread over ``blocks`` blocks,

@@ -27,7 +27,7 @@ from accelsim.memory.dram.scheduler import BurstScheduler, queue_bursts
 
 __all__ = ["PRESET_NAMES", "DramModel", "make_dram"]
 
-SMALL_BURSTS = 8
+SMALL_BURSTS = 8  # per channel: requests up to this many bursts per channel are scheduled burst by burst
 _COUNTER_KEYS = (
     "read_bytes", "write_bytes", "requests", "bursts", "row_hits", "row_misses", "activates",
     "energy_act_pJ",
@@ -53,6 +53,9 @@ class DramModel:
         self._e_rdwr = 0.0
         self._t_max = 0.0
         self._req = 0
+        self._small = SMALL_BURSTS * spec.channels
+        self._bg_mW = spec.p_bg_mW * spec.channels * spec.ranks
+        self._head = queue_bursts(spec) * spec.channels  # a large read's bursts in the reorder window
 
     def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float:
         """Issue one request at ``t_ns``; return when its data is done (read) or accepted."""
@@ -69,8 +72,8 @@ class DramModel:
         c["bursts"] += n
         self._e_rdwr += n * (s.e_wr_burst_pJ if write else s.e_rd_burst_pJ)
         self._req += 1
-        if n > SMALL_BURSTS:
-            done = self.bulk.request(t, g0, n, write)
+        if n > self._small:
+            done = self._large(t, g0, n, write)
         elif write:
             done = self.scheduler.write(t, g0, n, self._req)
         else:
@@ -78,6 +81,24 @@ class DramModel:
         done += s.timing.tCTRL
         self._t_max = max(self._t_max, done)
         return float(done * s.tCK_ns)
+
+    def _large(self, t: float, g0: int, n: int, write: bool) -> float:
+        """A large request: in closed form, unless it is a read and a channel's bus has free
+        slots before its earlier traffic ends; then its bursts are scheduled one by one
+        (FR-FCFS with that traffic) until one lands after that traffic, and the rest follows in
+        closed form."""
+        buses = self.buses
+        if write or not (buses[0].free_before(t) if len(buses) == 1 else
+                         any(bus.free_before(t) for bus in buses)):
+            return self.bulk.request(t, g0, n, write)
+        tails = [bus.ends[-1] if bus.starts else 0.0 for bus in self.buses]
+        done, k, tbl = t, 0, self.spec.tBL
+        while k < min(n, self._head):
+            end = self.scheduler.read(t, g0 + k, 1, self._req)
+            done, k = max(done, end), k + 1
+            if end - tbl >= tails[self.mapper.decode(g0 + k - 1).ch]:
+                break
+        return max(done, self.bulk.request(t, g0 + k, n - k, False)) if k < n else done
 
     def flush(self, t_ns: float) -> float:
         """Drain every posted write; return when the last one is on the bus (ns)."""
@@ -92,17 +113,14 @@ class DramModel:
         """Cumulative statistics; background and refresh energy accrue up to the latest time."""
         s = self.spec
         refreshes = self.refresh.issued(self._t_max) * s.channels
-        e_act = self._c["energy_act_pJ"]
         e_ref = refreshes * s.e_ref_pJ
-        e_bg = s.p_bg_mW * s.channels * s.ranks * self._t_max * s.tCK_ns
-        out = dict(self._c)
-        out.update(
-            refreshes=float(refreshes),
-            energy_rdwr_pJ=self._e_rdwr,
-            energy_ref_pJ=e_ref,
-            energy_bg_pJ=e_bg,
-            energy_pJ=e_act + self._e_rdwr + e_ref + e_bg,
-        )
+        e_bg = self._bg_mW * self._t_max * s.tCK_ns
+        out = self._c.copy()
+        out["refreshes"] = float(refreshes)
+        out["energy_rdwr_pJ"] = self._e_rdwr
+        out["energy_ref_pJ"] = e_ref
+        out["energy_bg_pJ"] = e_bg
+        out["energy_pJ"] = out["energy_act_pJ"] + self._e_rdwr + e_ref + e_bg
         return out
 
 

@@ -217,6 +217,7 @@ class DramSpec:
     timing: Timing
     mapping: tuple[str, ...]
     queue_depth: int
+    write_watermarks: tuple[float, float]  # (high, low) fractions of the write queue
     closed_page: bool  # precharge every bank a request touched once the request is done
     e_act_pJ: float  # one ACT + PRE of a rank-wide row
     e_rd_burst_pJ: float
@@ -290,6 +291,8 @@ def resolve(cfg) -> DramSpec:
         timing=Timing(**timing),
         mapping=parse_mapping(cfg.mapping or DEFAULT_MAPPING),
         queue_depth=cfg.queue_depth,
+        write_watermarks=(getattr(cfg, "write_high_watermark", 0.8),
+                          getattr(cfg, "write_low_watermark", 0.2)),
         closed_page=getattr(cfg, "page_policy", "open") == "closed",
         **energies,
     )

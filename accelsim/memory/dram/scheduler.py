@@ -11,6 +11,7 @@ full rank queue (an entry leaves at its column command); writes are posted and d
 from __future__ import annotations
 
 import bisect
+import math
 
 from accelsim.memory.dram.banks import NO_ROW, BankState
 from accelsim.memory.dram.bus import Bus
@@ -27,6 +28,15 @@ def queue_bursts(spec: DramSpec) -> int:
     return spec.queue_depth * max(1, ENTRY_BYTES // spec.burst_bytes)
 
 
+def write_watermarks(spec: DramSpec) -> tuple[int, int]:
+    """(high, low) in bursts: a channel's write queue (``queue_depth`` entries) starts draining
+    when it holds ``ceil(high × capacity)`` bursts and stops at ``floor(low × capacity)``."""
+    cap = queue_bursts(spec)
+    high, low = spec.write_watermarks
+    n_high = max(1, math.ceil(high * cap - 1e-9))
+    return n_high, min(n_high - 1, math.floor(low * cap + 1e-9))
+
+
 class BurstScheduler:
     """Schedules bursts on shared bank, bus, ACT-window and refresh state."""
 
@@ -40,11 +50,13 @@ class BurstScheduler:
         self._act_bg: list[list[int]] = [[] for _ in range(n_ranks)]
         self._queue: list[list[float]] = [[] for _ in range(n_ranks)]  # CAS times per rank
         self.queue_bursts = queue_bursts(spec)
+        self.w_high, self.w_low = write_watermarks(spec)
+        self._issued = 0.0  # issue time of the request being scheduled (its row's arrival history)
 
     # ---------------------------------------------------------------- requests
     def read(self, t: float, g0: int, n: int, req: int) -> float:
         """Bursts ``g0 .. g0+n-1`` of read request ``req`` arriving at ``t``; data end."""
-        done = t
+        done, self._issued = t, t
         for g in range(g0, g0 + n):
             c = self.mapper.decode(g)
             inflight = self._queue[self.mapper.rank(c)]
@@ -64,24 +76,27 @@ class BurstScheduler:
             self.banks.open_row[self.mapper.bank(self.mapper.decode(g))] = NO_ROW
 
     def write(self, t: float, g0: int, n: int, req: int) -> float:
-        """Post the bursts of write request ``req``; drain a full write queue. Accepted at ``t``."""
+        """Post the bursts of write request ``req``; a write queue reaching its high watermark
+        drains its oldest writes down to the low watermark. Accepted at ``t``."""
         for g in range(g0, g0 + n):
             c = self.mapper.decode(g)
             bus = self.buses[c.ch]
             bus.wbuf.append((c, req))
-            if len(bus.wbuf) >= self.spec.queue_depth:
-                self.drain(bus, t)
+            if len(bus.wbuf) >= self.w_high:
+                self.drain(bus, t, len(bus.wbuf) - self.w_low)
         return t
 
-    def drain(self, bus: Bus, t: float) -> float:
-        """Schedule every posted write of ``bus`` from cycle ``t``; the last data end."""
-        done = t
-        for c, req in bus.wbuf:
+    def drain(self, bus: Bus, t: float, count: int | None = None) -> float:
+        """Schedule the oldest ``count`` (default: all) posted writes of ``bus`` from cycle ``t``;
+        the last data end."""
+        batch = bus.wbuf[:count] if count is not None else list(bus.wbuf)
+        del bus.wbuf[: len(batch)]
+        done, self._issued = t, t
+        for c, req in batch:
             done = max(done, self.burst(c, req, True, t))
         if self.spec.closed_page:
-            for c, _ in bus.wbuf:
+            for c, _ in batch:
                 self.banks.open_row[self.mapper.bank(c)] = NO_ROW
-        bus.wbuf.clear()
         return done
 
     # ---------------------------------------------------------------- one burst
@@ -94,13 +109,15 @@ class BurstScheduler:
             if end is not None:
                 return end
         x, s, a, pre_prev = self._place(c, gb, w, t0)
-        self.buses[c.ch].book(s, s + self.tBL, (c.ra, c.bg, c.ra, c.bg, w), t0)
+        bus = self.buses[c.ch]
+        bus.book(s, s + self.tBL, (c.ra, c.bg, c.ra, c.bg, w), self._issued)
+        bus.small_end = max(bus.small_end, s + self.tBL)
         self._account(c, gb, req, w, t0, x, a, pre_prev)
         return s + self.tBL
 
     def _hit_closing(self, entry: tuple, c: Coord, w: bool, t0: float) -> float | None:
         """Serve a burst as a hit on a row that stays open until its booked precharge."""
-        _, epoch, col_ok, pre = entry
+        _, epoch, col_ok, pre, _ = entry
         t = self.t
         lat = t.CWL if w else t.CL
         s = self.buses[c.ch].slot(max(t0, col_ok) + lat, c.ra, c.bg, w)
@@ -109,7 +126,9 @@ class BurstScheduler:
         rf = self.refresh
         if close > pre or rf.unblock(c.ra, x) != x or rf.count(c.ra, x) > epoch:
             return None
-        self.buses[c.ch].book(s, s + self.tBL, (c.ra, c.bg, c.ra, c.bg, w), t0)
+        bus = self.buses[c.ch]
+        bus.book(s, s + self.tBL, (c.ra, c.bg, c.ra, c.bg, w), self._issued)
+        bus.small_end = max(bus.small_end, s + self.tBL)
         self.counts["row_hits"] += 1
         return s + self.tBL
 
@@ -128,7 +147,7 @@ class BurstScheduler:
                 if self.spec.closed_page and b.pre_ok[gb] > 0:  # its precharge after the last use
                     a = max(start, float(b.pre_ok[gb]) + t.tRP)
                 if valid:  # row conflict: precharge the open row first (after its hold)
-                    a = max(start, float(b.pre_ok[gb]), b.hold(gb)) + t.tRP
+                    a = b.hold(gb, max(start, float(b.pre_ok[gb]))) + t.tRP
                 a = self._act_slot(rk, c.ra, c.bg, a)
                 x = a + t.tRCD
             s = self.buses[c.ch].slot(x + lat, c.ra, c.bg, w)
@@ -150,7 +169,7 @@ class BurstScheduler:
             k = bisect.bisect_left(self._acts[rk], t0 - 4 * t.tFAW)
             del self._acts[rk][:k], self._act_bg[rk][:k]
         if a is not None:
-            b.opened(gb, c.row, req, x, pre_prev)
+            b.opened(gb, c.row, req, x, pre_prev, self._issued)
             cnt["row_misses"] += 1
             cnt["activates"] += 1
             cnt["energy_act_pJ"] += self.spec.e_act_pJ
@@ -158,7 +177,7 @@ class BurstScheduler:
             b.pre_ok[gb] = max(float(b.pre_ok[gb]), a + t.tRAS)
         else:
             cnt["row_hits"] += 1
-            b.hit(gb, req)
+            b.hit(gb, req, self._issued)
         b.cas(gb, x, c.col)
         close = x + (t.CWL + self.tBL + t.tWR if w else t.tRTP)
         b.pre_ok[gb] = max(float(b.pre_ok[gb]), close)
