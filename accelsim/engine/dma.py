@@ -38,24 +38,26 @@ class DmaUnit:
 
     def _layer(self, li: int, plan):
         env, port, sch, place = self.env, self.port, plan.schedule, plan.place
-        tile_bytes = sum(sch.w_bytes.values())
-        streams = list(sch.w_bytes.items())
-        tile_addr = place.w_tile_addr.tolist()
+        weight_buf, input_buf = self.weight_buf, self.input_buf
+        tiles = _tile_requests(sch, place)
         first_input = True
-        cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.w_tile.tolist(),
-                sch.i_bytes.tolist(), sch.folds.tolist(), place.i_addr.tolist(), sch.compute.tolist())
-        for new_w, new_i, tile, i_bytes, nfolds, i_addr, compute in zip(*cols, strict=True):
+        leads: dict = {}
+        for new_w, new_i, tile, i_bytes, nfolds, i_addr, compute in zip(
+                sch.new_w.tolist(), sch.new_i.tolist(), sch.w_tile.tolist(), sch.i_bytes.tolist(),
+                sch.folds.tolist(), place.i_addr.tolist(), sch.compute.tolist(), strict=True):
             if not (new_w or new_i):
                 continue
-            issued, nbytes, w_done = env.now, 0, None
+            issued, nbytes = env.now, 0
             if new_w:
-                yield from self.weight_buf.reserve()
+                if not weight_buf.try_reserve():
+                    yield weight_buf.slot_event()
                 issued = env.now
-                parts = [(stream, int(per_tile[tile])) for stream, per_tile in streams]
-                w_done = port.access_parts(issued, li, parts, tile_addr[tile], False)
-                nbytes += int(tile_bytes[tile])
+                parts, tile_addr, tile_bytes = tiles[tile]
+                w_done = port.access_parts(issued, li, parts, tile_addr, False)
+                nbytes += tile_bytes
             if new_i:
-                yield from self.input_buf.reserve()
+                if not input_buf.try_reserve():
+                    yield input_buf.slot_event()
                 if first_input:
                     yield from self._inputs_written(plan)
                 first_input = False
@@ -63,10 +65,23 @@ class DmaUnit:
                     nbytes, issued = 0, env.now
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
                 nbytes += i_bytes
-            end = max(d for d in (w_done, i_done if new_i else None) if d is not None)
-            lead = lead_share(self.pe, compute / nfolds)
+            end = (max(w_done, i_done) if new_i else w_done) if new_w else i_done
+            fold = compute / nfolds
+            lead = leads.get(fold)
+            if lead is None:
+                lead = leads[fold] = lead_share(self.pe, fold)
             first = self.first_fold(issued, end, nbytes, nfolds, lead)
             if new_w:
-                self.weight_buf.fill((li, tile, nfolds, first, w_done, lead))
+                weight_buf.fill((li, tile, nfolds, first, w_done, lead))
             if new_i:
-                self.input_buf.fill((first, i_done))
+                input_buf.fill((first, i_done))
+
+
+def _tile_requests(sch, place) -> list:
+    """Per unique weight tile: (its ``(stream, bytes)`` parts, its address, its bytes)."""
+    streams = [(stream, per_tile.tolist()) for stream, per_tile in sch.w_bytes.items()]
+    out = []
+    for t, addr in enumerate(place.w_tile_addr.tolist()):
+        parts = [(stream, sizes[t]) for stream, sizes in streams]
+        out.append((parts, addr, sum(size for _, size in parts)))
+    return out

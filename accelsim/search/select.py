@@ -44,7 +44,7 @@ def simulate_alone(arch, layer, fmt, mp, ops, limit: float = float("inf")) -> fl
     """Simulated cycles of one layer under mapping ``mp``, alone on a fresh memory; ``inf`` once
     the simulation passes ``limit`` cycles (it is stopped there)."""
     plan = layer_plan(0, layer, fmt, mp, arch, ops)
-    engine = Engine(arch, make_memory(arch.dram), [plan])
+    engine = Engine(arch, make_memory(arch.dram), [plan], count_memory=False)
     if limit != float("inf"):
         engine.env.process(_deadline(engine.env, limit))
     try:
