@@ -42,9 +42,9 @@ class DmaUnit:
         tiles = _tile_requests(sch, place)
         first_input = True
         leads: dict = {}
+        cols = [sch.column(n) for n in ("new_w", "new_i", "w_tile", "i_bytes", "folds")]
         for new_w, new_i, tile, i_bytes, nfolds, i_addr, compute in zip(
-                sch.new_w.tolist(), sch.new_i.tolist(), sch.w_tile.tolist(), sch.i_bytes.tolist(),
-                sch.folds.tolist(), place.i_addr.tolist(), sch.compute.tolist(), strict=True):
+                *cols, place.i_addr.tolist(), sch.column("compute"), strict=True):
             if not (new_w or new_i):
                 continue
             issued, nbytes = env.now, 0

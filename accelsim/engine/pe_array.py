@@ -120,14 +120,13 @@ class PeArrayUnit:
     def _steps(self, sch):
         """Per step: (new_w, new_i, out_start, psum bytes, compute, out_end, o_bytes, o_final,
         fold tails) as Python values."""
-        grid = (map(tuple, sch.fold_grid.tolist()) if sch.fold_grid is not None
+        grid = (map(tuple, sch.column("fold_grid")) if sch.fold_grid is not None
                 else [None] * sch.steps)
         tails: dict = {}
         pe = self.pe
-        for step in zip(sch.new_w.tolist(), sch.new_i.tolist(), sch.out_start.tolist(),
-                        sch.psum_read.tolist(), sch.compute.tolist(), sch.folds.tolist(),
-                        sch.out_end.tolist(), sch.o_bytes.tolist(), sch.o_final.tolist(), grid,
-                        strict=True):
+        names = ("new_w", "new_i", "out_start", "psum_read", "compute", "folds", "out_end",
+                 "o_bytes", "o_final")
+        for step in zip(*(sch.column(n) for n in names), grid, strict=True):
             compute, nfolds, fold_grid = step[4], step[5], step[9]
             key = (compute, nfolds, fold_grid)
             tail = tails.get(key)
