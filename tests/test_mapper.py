@@ -101,6 +101,33 @@ def test_selection_is_cached_per_shape(monkeypatch):
     assert len(calls) == len(near)  # the identical layer paid nothing
 
 
+def test_mapping_times_are_remembered_without_the_buffer_sizes(monkeypatch):
+    # the cache of simulated times leaves the weight/input/output buffer sizes out of its key:
+    # the invariant it relies on, and that remembered times and stopped runs answer as fresh ones
+    import accelsim.search.select as select
+
+    cfg, layer, fmt, ops, near, _ = near_tied(one_layer(7, 33, 1000, sram_KiB=(4096,) * 3))
+    other = accelsim.load(one_layer(7, 33, 1000, sram_KiB=(8192, 512, 1024))).arch
+    fresh = [simulate_alone(cfg.arch, layer, fmt, mp, ops) for mp in near]
+    assert [simulate_alone(other, layer, fmt, mp, ops) for mp in near] == fresh
+    key = select.timing_key(cfg.arch)
+    assert select.timing_key(other) == key != select.timing_key(cfg.arch.model_copy(
+        update={"clock_MHz": 2 * cfg.arch.clock_MHz}))
+    values = sorted(set(fresh))
+    assert len(values) > 2
+    limit = (values[1] + values[2]) / 2  # two candidates finish within it, the rest are stopped
+    expect = [c if c < limit else float("inf") for c in fresh]
+    select._timed.clear()
+    calls = []
+    real = select._simulate
+    monkeypatch.setattr(select, "_simulate", lambda *a: calls.append(a[3]) or real(*a))
+    assert [simulate_alone(cfg.arch, layer, fmt, mp, ops, limit, key) for mp in near] == expect
+    assert [simulate_alone(other, layer, fmt, mp, ops, limit, key) for mp in near] == expect
+    assert len(calls) == len(near)  # the second architecture simulated nothing
+    assert [simulate_alone(cfg.arch, layer, fmt, mp, ops, float("inf"), key) for mp in near] == fresh
+    assert len(calls) == 2 * len(near) - 2  # only the stopped runs ran again, to the end
+
+
 # --- constraints ------------------------------------------------------------------------------
 
 def test_constraints_pin_loop_order_tile_and_dataflow_by_glob():
