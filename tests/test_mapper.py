@@ -16,7 +16,7 @@ from accelsim.memory import peak_GBps
 from accelsim.plan import formats
 from accelsim.plan.mapping import Operands, candidates
 from accelsim.plan.pe_array import compute_cycles
-from accelsim.plan.plan import MAPPER_BW_EFFICIENCY, build_plans
+from accelsim.plan.plan import MAPPER_BW_EFFICIENCY, build_plans, layer_plan
 from accelsim.search.select import Chooser, near_ties, simulate_alone
 from accelsim.spec.layers import resolve_layers
 
@@ -199,6 +199,10 @@ def _capacity(buf) -> float:
 @example(M=1, K=3000, N=3000, groups=1, kib=(8, 4, 4), double=(True, False, True),
          scheme="int8", flow="os")
 def test_every_chosen_tile_fits_its_half_buffer(M, K, N, groups, kib, double, scheme, flow):
+    # selection picks among the mapper's candidates (its near ties, or all of them when every
+    # near tie stalls): every one of them is checked, planned without simulating any
+    import accelsim.search.select as select
+
     comp = {"scheme": "int8"} if scheme == "int8" else {"scheme": "ssvq", "k": 16, "d": 8}
     sram = {b: {"size_KiB": s, "double_buffer": d}
             for b, s, d in zip(("weight", "input", "output"), kib, double, strict=True)}
@@ -207,16 +211,30 @@ def test_every_chosen_tile_fits_its_half_buffer(M, K, N, groups, kib, double, sc
     wl["layers"][0]["groups"] = groups
     cfg = accelsim.load({**wl, "compression": comp})
     layers = resolve_layers(cfg)
-    try:
-        plan = build_plans(cfg, layers, cfg.compression, None, 12.8, Chooser(cfg, layers))[0]
-    except InfeasibleError:
-        return
-    sch, mp, sram_cfg = plan.schedule, plan.mapping, cfg.arch.sram
-    tile_bytes = sum(b for b in sch.w_bytes.values())
-    # integer stream splits may round a tile up by one byte per stream
-    assert tile_bytes.max() <= _capacity(sram_cfg.weight) + len(sch.w_bytes)
-    assert sch.i_bytes[sch.new_i].max(initial=0) <= _capacity(sram_cfg.input) + 1
-    assert mp.Gt * mp.Mt * mp.Nt * 4 <= _capacity(sram_cfg.output)  # 32-bit partial sums
+    offered = []
+
+    def recording(layer, arch, ops, *rest):
+        offered.append((ops, candidates(layer, arch, ops, *rest)))
+        return offered[-1][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(select, "candidates", recording)
+        patch.setattr(select, "fastest", lambda arch, layer, fmt, ops, cands, *a: (cands[0], 0.0))
+        patch.setattr(select, "_cache", {})  # the choices made here stay here
+        try:
+            plan = build_plans(cfg, layers, cfg.compression, None, 12.8, Chooser(cfg, layers))[0]
+        except InfeasibleError:
+            return
+    (ops, cands), = offered
+    assert plan.mapping in cands
+    sram_cfg = cfg.arch.sram
+    for mp in cands:
+        sch = layer_plan(0, layers[0], plan.fmt, mp, cfg.arch, ops).schedule
+        tile_bytes = sum(b for b in sch.w_bytes.values())
+        # integer stream splits may round a tile up by one byte per stream
+        assert tile_bytes.max() <= _capacity(sram_cfg.weight) + len(sch.w_bytes)
+        assert sch.i_bytes[sch.new_i].max(initial=0) <= _capacity(sram_cfg.input) + 1
+        assert mp.Gt * mp.Mt * mp.Nt * 4 <= _capacity(sram_cfg.output)  # 32-bit partial sums
 
 
 # --- a bigger buffer never costs cycles or traffic (issue 20's counterexample and its neighbours) --
