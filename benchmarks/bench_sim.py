@@ -5,7 +5,9 @@
 
 Every figure is a whole ``python -m accelsim run`` process (imports included), measured as the
 CPU time it used (user + system: on a shared machine wall time is mostly other processes' time),
-the median of ``--repeat`` runs (``--long-repeat`` for the LLaMA prefills). With ``--old`` the
+the median of ``--repeat`` runs (``--long-repeat`` for the LLaMA prefills); ``--pycache`` caches
+bytecode as an installed package does (where PYTHONDONTWRITEBYTECODE is set, every run would
+otherwise compile every module). With ``--old`` the
 same command also runs from that checkout, alternating old and new, so both see the same load;
 the 1-minute load average before and after is printed.
 
@@ -41,9 +43,19 @@ FIGURES = [
 ]
 
 
-def cpu_seconds(tree: Path, workload: Path, out: Path) -> float:
-    """CPU seconds of one ``python -m accelsim run`` process run from ``tree``."""
+def child_env(tree: Path, pycache: Path | None) -> dict:
+    """The environment of a run from ``tree``; with ``pycache``, bytecode is cached there (as
+    an installed package has it) instead of every module being compiled on every run."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def cpu_seconds(tree: Path, workload: Path, out: Path, pycache: Path | None = None) -> float:
+    """CPU seconds of one ``python -m accelsim run`` process run from ``tree``."""
+    env = child_env(tree, pycache)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "accelsim", "run", "--quiet", "-o", str(out),
                     str(workload)], check=True, capture_output=True, cwd=tree, env=env)
@@ -60,12 +72,14 @@ def scalesim_seconds(python: str | None) -> tuple[float, str]:
     return scalesim_cycles(python, "ws", 32, 32, 197, 192, 768)[1], "measured now"
 
 
-def measure(trees: dict, workload: Path, repeat: int, tmp: Path) -> dict:
+def measure(trees: dict, workload: Path, repeat: int, tmp: Path, pycache: Path | None) -> dict:
     """Median CPU seconds per tree, runs alternating between the trees."""
     times: dict = {name: [] for name in trees}
     for i in range(repeat):
         for name, tree in trees.items():
-            times[name].append(cpu_seconds(tree, workload, tmp / f"{name}_{workload.stem}_{i}"))
+            cache = None if pycache is None else pycache / name
+            times[name].append(cpu_seconds(tree, workload, tmp / f"{name}_{workload.stem}_{i}",
+                                           cache))
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
@@ -76,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old", type=Path, default=None, help="an older checkout to compare with")
     ap.add_argument("--scalesim-python", default=None, help="python of a venv with scalesim")
     ap.add_argument("--only", nargs="*", default=None, help="figure names to run")
+    ap.add_argument("--pycache", action="store_true",
+                    help="cache bytecode in a temporary folder (one warm-up run per tree first), "
+                         "even where PYTHONDONTWRITEBYTECODE is set")
     args = ap.parse_args(argv)
     trees = {"new": ROOT} if args.old is None else {"old": args.old.resolve(), "new": ROOT}
     scalesim_s, how = scalesim_seconds(args.scalesim_python)
@@ -85,11 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'figure':14}{head}{'target s':>10}{'target/new':>12}"
           + (f"{'old/new':>9}" if len(trees) > 1 else ""))
     with tempfile.TemporaryDirectory(prefix="bench_sim_") as tmp:
+        pycache = Path(tmp) / "pycache" if args.pycache else None
+        if pycache is not None:
+            (Path(tmp) / "warm").mkdir()
+            measure(trees, EXAMPLES / "deit_tiny_int8.yaml", 1, Path(tmp) / "warm", pycache)
         for name, yaml_name, target, long in FIGURES:
             if args.only and name not in args.only:
                 continue
             med = measure(trees, EXAMPLES / yaml_name, args.long_repeat if long else args.repeat,
-                          Path(tmp))
+                          Path(tmp), pycache)
             target = targets.get(name, target)
             cells = "".join(f"{med[n]:12.3f}" for n in trees)
             ratio = f"{target / med['new']:11.2f}×" if target else f"{'':>12}"
