@@ -1,13 +1,19 @@
 """How closely the event engine agrees with the cycle-stepped reference model (issue 19).
 
     nice -n 10 python benchmarks/reference_agreement.py [--cases 300] [--seed 0] [--csv out.csv]
+        [--only 98,209] [--no-row-hold]
 
 Draws random small single-GEMM cases (M, K, N 8–384; arrays 4–32 rows/cols; ws/os/is; INT8, VQ
 and SSVQ with skewed real indices written as traces; single/double buffering per buffer; tight
 and loose buffers and codebook buffers; ideal, LPDDR4 and LPDDR5 DRAM), runs each through the
 engine and the reference, and prints the distribution of engine cycles / reference cycles and,
 per component (compute and the three stalls), of the difference of its share of the total.
-Goal: median within 0.5 %, 99th percentile within 2 %, worst within 5 %.
+Goal: median within 0.5 %, 99th percentile within 2 %, worst within 5 %. The figures are also
+broken down by memory kind (ideal memory isolates the combining logic from the DRAM model).
+
+Diagnostics: ``--only`` runs just the listed case indices (of the same draw); ``--no-row-hold``
+switches the DRAM model's row hold off in both models (``BankState.hold`` returns 0), to tell
+its effect from everything else.
 """
 
 from __future__ import annotations
@@ -129,13 +135,16 @@ def run_case(case: dict, scratch: Path) -> dict | None:
     return out
 
 
-def cases(count: int, seed: int, scratch: Path) -> list[tuple[dict, dict]]:
-    """``count`` feasible cases and their results drawn from ``seed``."""
+def cases(count: int, seed: int, scratch: Path, only=None) -> list[tuple[dict, dict]]:
+    """``count`` feasible cases and their results drawn from ``seed`` (``only``: just these case
+    indices, of the same draw)."""
     rng = np.random.default_rng(seed)
     done, index = [], 0
-    while len(done) < count:
+    while len(done) < count and (only is None or index <= max(only)):
         case = draw_case(rng, index)
         index += 1
+        if only is not None and case["index"] not in only:
+            continue
         res = run_case(case, scratch)
         if res is not None:
             done.append((case, res))
@@ -162,16 +171,31 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--csv", type=Path, default=None, help="write every case and its figures here")
     ap.add_argument("--worst", type=int, default=10, help="print this many worst cases")
+    ap.add_argument("--only", type=lambda s: {int(x) for x in s.split(",")}, default=None,
+                    help="diagnostic: run only these case indices (comma-separated)")
+    ap.add_argument("--no-row-hold", action="store_true",
+                    help="diagnostic: switch the DRAM model's row hold off in both models")
     args = ap.parse_args()
+    if args.no_row_hold:
+        from accelsim.memory.dram.banks import BankState
+
+        BankState.hold = lambda self, gb: 0.0
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        got = cases(args.cases, args.seed, Path(tmp))
+        got = cases(args.cases, args.seed, Path(tmp), args.only)
     results = [r for _, r in got]
-    print(f"{len(results)} cases in {time.perf_counter() - t0:.0f} s (seed {args.seed})")
+    hold = ", row hold off" if args.no_row_hold else ""
+    print(f"{len(results)} cases in {time.perf_counter() - t0:.0f} s (seed {args.seed}{hold})")
     print(f"{'figure':<24}{'median':>10}{'p99':>10}{'worst':>10}")
     for name, s in summary(results).items():
         label = "engine/reference - 1" if name == "cycles" else f"share of {name}"
         print(f"{label:<24}{s['median']:>10.3%}{s['p99']:>10.3%}{s['worst']:>10.3%}")
+    for kind in ("ideal", "LPDDR4-3200", "LPDDR5-6400"):
+        sub = [r["ratio"] - 1 for c, r in got if c["dram"] == kind]
+        if sub:
+            s = stats(sub)
+            print(f"{'  ' + kind + f' ({len(sub)})':<24}{s['median']:>10.3%}{s['p99']:>10.3%}"
+                  f"{s['worst']:>10.3%}")
     print(f"DRAM bytes per stream identical in {sum(r['same_bytes'] for r in results)} of "
           f"{len(results)} cases")
     print("\nworst cases (engine / reference):")

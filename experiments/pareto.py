@@ -1,6 +1,7 @@
 """Accuracy vs simulated speedup over INT8: MiniLM (real weights) with INT8, VQ and SSVQ settings.
 
-    python experiments/pareto.py [--seeds 0 1] [--steps 50] [--quick] [--report-only] [--out DIR]
+    python experiments/pareto.py [--seeds 0 1] [--steps 50] [--quick] [--report-only | --resimulate]
+                                 [--out DIR]
 
 For every setting of ``GRID`` and every seed: quantise the 36 encoder Linear layers of the real
 all-MiniLM-L6-v2 (``minilm_finetune.make_student``), give it the same short distillation
@@ -21,7 +22,9 @@ scores per seed and mean, Pareto flags), ``pareto.json``, ``pareto.png`` / ``.sv
 per design point, Pareto front of speedup vs cosine, every point labelled) and
 ``pareto_pairs.md`` (the VQ / SSVQ pairs of ``minilm_ssvq.PAIRS``, matching total bits, before
 and after the fine-tune). Each (setting, seed)
-result is kept in ``runs/`` and reused on a re-run (``--fresh`` ignores them).
+result is kept in ``runs/`` and reused on a re-run (``--fresh`` ignores them); the exported
+traces are kept in ``traces/``. ``--resimulate`` fine-tunes nothing: it simulates every finished
+run's trace again with the current simulator, updates ``runs/`` and rewrites the outputs.
 """
 
 from __future__ import annotations
@@ -42,9 +45,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from accelsim.errors import ConfigError  # noqa: E402
 from accelsim.report import atomic_write  # noqa: E402
 from experiments.minilm_finetune import distill_batches, finetune, make_student, train_sentences  # noqa: E402
 from experiments.minilm_ssvq import EVAL_SENTENCES, PAIRS, similarity_metrics  # noqa: E402
+from experiments.pareto_plot import plot  # noqa: E402
 from quant.accounting import compressed_layers, total_bits_per_weight  # noqa: E402
 
 OUT = ROOT / "experiments" / "out" / "pareto"
@@ -71,6 +76,16 @@ PARAPHRASE_PAIRS = 15  # EVAL_SENTENCES[2i] and [2i + 1] say the same thing, for
 
 def label(scheme: str, k: int | None, d: int | None) -> str:
     return "INT8" if scheme == "int8" else f"{scheme.upper()} k{k} d{d}"
+
+
+def trace_dir(out: Path, setting_label: str) -> Path:
+    """Where the run directory ``out`` keeps the exported trace of a setting (seed ``SIM_SEED``)."""
+    return out / "traces" / setting_label.replace(" ", "-")
+
+
+def run_path(out: Path, setting_label: str, seed: int, steps: int) -> Path:
+    """The cached result of one (setting, seed) fine-tune of ``steps`` steps."""
+    return out / "runs" / f"{setting_label.replace(' ', '-')}-s{seed}-t{steps}.json"
 
 
 def minilm_shapes() -> list[tuple[int, int]]:
@@ -129,7 +144,7 @@ def run_one(setting, seed: int, ctx: dict, args) -> dict:
            "before": before, "after": scores(ctx["ref"], embed(student, ctx["tok"], EVAL_SENTENCES)),
            **info, "quantize_s": t1 - t0, "finetune_s": t2 - t1}
     if scheme != "int8" and seed == SIM_SEED:
-        trace = write_trace(args.out / "traces" / row["label"].replace(" ", "-"), "minilm_l6",
+        trace = write_trace(trace_dir(args.out, row["label"]), "minilm_l6",
                             scheme, export_layers(student), creator="experiments/pareto.py",
                             extra={"seed": seed, "finetune_steps": args.steps})
         row["sim"] = simulate(trace, scheme, k, d)
@@ -138,7 +153,7 @@ def run_one(setting, seed: int, ctx: dict, args) -> dict:
 
 def cached_run(setting, seed: int, ctx: dict | None, args) -> dict | None:
     """A finished run from ``runs/``, else (unless ``ctx`` is None) a new one, saved there."""
-    path = args.out / "runs" / f"{label(*setting).replace(' ', '-')}-s{seed}-t{args.steps}.json"
+    path = run_path(args.out, label(*setting), seed, args.steps)
     if path.exists() and not args.fresh:
         return json.loads(path.read_text())
     if ctx is None:
@@ -146,6 +161,25 @@ def cached_run(setting, seed: int, ctx: dict | None, args) -> dict | None:
     row = run_one(setting, seed, ctx, args)
     atomic_write(path, json.dumps(row, indent=1) + "\n")
     return row
+
+
+def resimulate(runs: list[dict], args) -> float:
+    """Simulate each finished seed-``SIM_SEED`` run's trace again and save it in ``runs/``;
+    the wall time in seconds. Accuracy fields are left as they are."""
+    t0 = time.perf_counter()
+    for r in runs:
+        if r["scheme"] == "int8" or r["seed"] != SIM_SEED:
+            continue
+        trace = trace_dir(args.out, r["label"])
+        if not (trace / "manifest.json").is_file():
+            raise ConfigError(f"{trace}: no exported trace for {r['label']} (seed {SIM_SEED}); "
+                              f"hint: run experiments/pareto.py --out {args.out} without "
+                              f"--resimulate to fine-tune and export it")
+        r["sim"] = simulate(trace, r["scheme"], r["k"], r["d"])
+        atomic_write(run_path(args.out, r["label"], r["seed"], args.steps), json.dumps(r, indent=1) + "\n")
+        print(f"{r['label']:<15} re-simulated: "
+              + ", ".join(f"{n} {s['speedup']:.2f}x" for n, s in r["sim"].items()), flush=True)
+    return time.perf_counter() - t0
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[bool]:
@@ -211,49 +245,6 @@ def write_csv(rows: list[dict], path: Path) -> None:
     atomic_write(path, buf.getvalue())
 
 
-def plot(rows: list[dict], fp32_recall: float, base: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from accelsim.plots.common import save
-
-    style = {"int8": ("tab:gray", "s"), "vq": ("tab:blue", "o"), "ssvq": ("tab:red", "^")}
-    fig, axes = plt.subplots(1, len(DESIGN_POINTS), figsize=(6.2 * len(DESIGN_POINTS), 4.8))
-    for ax, name in zip(np.atleast_1d(axes), DESIGN_POINTS, strict=True):
-        for r in rows:
-            color, marker = style[r["scheme"]]
-            cos = [r[key] for key in r if key.startswith("cos_s") and r[key] != ""]
-            ax.errorbar(r[f"speedup_{name}"], r["cos_mean"], marker=marker, color=color, ms=7,
-                        yerr=[[r["cos_mean"] - min(cos)], [max(cos) - r["cos_mean"]]],
-                        mfc=color if r[f"front_{name}"] else "white", capsize=2, lw=0.8)
-            ax.annotate(f"{r['setting'].replace('SSVQ ', '').replace('VQ ', '')}\n"
-                        f"{r['total_bits_per_weight']:.2f} b", (r[f"speedup_{name}"], r["cos_mean"]),
-                        textcoords="offset points", fontsize=7, color=color,
-                        # VQ labels left of their point, the others right: fewer overlaps
-                        xytext=(-5, -3) if r["scheme"] == "vq" else (5, -3),
-                        ha="right" if r["scheme"] == "vq" else "left")
-        front = sorted((r[f"speedup_{name}"], r["cos_mean"]) for r in rows if r[f"front_{name}"])
-        ax.step(*zip(*front, strict=True), where="pre", color="k", lw=1, ls=":")
-        ax.set_xlabel(f"simulated speedup over INT8 — {name}")
-        ax.set_ylabel("cosine to fp32 after fine-tuning (mean; bars: seeds)")
-        ax.margins(x=0.1, y=0.06)
-        ax.grid(alpha=0.3)
-    handles = [plt.Line2D([], [], color=c, marker=m, ls="", label=s.upper())
-               for s, (c, m) in style.items()]
-    np.atleast_1d(axes)[0].legend(handles=handles + [plt.Line2D([], [], color="k", ls=":",
-                                  label="Pareto front (filled markers)")], fontsize=8,
-                                  loc="lower left")
-    fig.suptitle("MiniLM-L6 (real weights), 36 encoder Linears quantised, equal short "
-                 f"fine-tune; labels: k, d, total bits/weight (fp32 paraphrase recall "
-                 f"{fp32_recall:.2f})", fontsize=9)
-    fig.tight_layout()
-    paths = save(fig, base.parent, base.stem)
-    plt.close(fig)
-    return paths
-
-
 @functools.cache
 def fp32_reference():
     """The frozen fp32 teacher, its tokenizer and its embeddings of ``EVAL_SENTENCES``."""
@@ -263,6 +254,16 @@ def fp32_reference():
     for p in teacher.parameters():
         p.requires_grad_(False)
     return teacher, tok, embed(teacher, tok, EVAL_SENTENCES)
+
+
+def fp32_recall(out: Path) -> float:
+    """The fp32 model's paraphrase recall, kept in ``runs/fp32.json`` once computed."""
+    path = out / "runs" / "fp32.json"
+    if path.is_file():
+        return json.loads(path.read_text())["recall"]
+    recall = paraphrase_recall(fp32_reference()[2])
+    atomic_write(path, json.dumps({"recall": recall}) + "\n")
+    return recall
 
 
 def context(args) -> dict:
@@ -290,19 +291,22 @@ def parse(argv=None):
     ap.add_argument("--kmeans-iters", type=int, default=10)
     ap.add_argument("--fresh", action="store_true", help="ignore finished runs in runs/")
     ap.add_argument("--quick", action="store_true", help="3 settings, 1 seed, 4 steps")
-    ap.add_argument("--report-only", action="store_true",
-                    help="no fine-tuning: tables and figure from the finished runs in runs/")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--report-only", action="store_true",
+                      help="no fine-tuning: tables and figure from the finished runs in runs/")
+    mode.add_argument("--resimulate", action="store_true",
+                      help="no fine-tuning: simulate the finished runs' traces in traces/ again "
+                           "(after a simulator change), then rewrite tables and figure")
     args = ap.parse_args(argv)
     if args.quick:
         args.seeds, args.steps, args.n_train, args.kmeans_iters = args.seeds[:1], 4, 64, 3
     return args
 
 
-def main(argv=None) -> int:
-    args = parse(argv)
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    ctx = None if args.report_only else context(args)
+def collect_runs(args) -> list[dict]:
+    """Every (setting, seed) of the grid: cached, else fine-tuned now (not with ``--report-only``
+    or ``--resimulate``, which skip the missing ones)."""
+    ctx = None if args.report_only or args.resimulate else context(args)
     runs = []
     for setting in QUICK_GRID if args.quick else GRID:
         for seed in args.seeds:
@@ -315,24 +319,43 @@ def main(argv=None) -> int:
                   f"fine-tune {r['finetune_s']:.0f} s"
                   + "".join(f", {n} {s['speedup']:.2f}x" for n, s in r.get("sim", {}).items()),
                   flush=True)
+    if not runs:
+        raise ConfigError(f"{args.out / 'runs'}: no finished runs for seeds {args.seeds} at "
+                          f"{args.steps} steps; hint: run without --report-only/--resimulate first")
+    return runs
+
+
+def write_outputs(runs: list[dict], args, extra: dict) -> list[Path]:
+    """``pareto.csv``, ``.json``, ``_pairs.md`` and the figure; the figure's paths."""
     rows = summarise(runs, minilm_shapes(), args.seeds)
-    fp32_recall = paraphrase_recall(fp32_reference()[2])
+    recall = fp32_recall(args.out)
     write_csv(rows, args.out / "pareto.csv")
     atomic_write(args.out / "pareto.json", json.dumps({
         "model": "all-MiniLM-L6-v2 (real weights)", "design_points": DESIGN_POINTS,
-        "fp32_recall": fp32_recall, "settings": {k: str(v) for k, v in vars(args).items()},
-        "rows": rows, "runs": runs, "wall_s": time.perf_counter() - t0}, indent=1) + "\n")
+        "fp32_recall": recall, "settings": {k: str(v) for k, v in vars(args).items()},
+        "rows": rows, "runs": runs, **extra}, indent=1) + "\n")
     atomic_write(args.out / "pareto_pairs.md",
                  f"MiniLM, VQ vs SSVQ at matching total bits, {args.steps} fine-tuning steps, "
-                 f"seeds {args.seeds}; fp32 paraphrase recall {fp32_recall:.3f}\n\n"
+                 f"seeds {args.seeds}; fp32 paraphrase recall {recall:.3f}\n\n"
                  + pairs_table(rows, args.seeds))
-    figs = plot(rows, fp32_recall, args.out / "pareto")
     for name in DESIGN_POINTS:
-        print(f"Pareto front, {name}: "
-              + ", ".join(r["setting"] for r in rows if r[f"front_{name}"]))
+        print(f"Pareto front, {name}: " + ", ".join(r["setting"] for r in rows if r[f"front_{name}"]))
+    return plot(rows, recall, DESIGN_POINTS, args.out / "pareto")
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    try:
+        runs = collect_runs(args)
+        extra = {"resimulate_s": resimulate(runs, args)} if args.resimulate else {}
+        figs = write_outputs(runs, args, {**extra, "wall_s": time.perf_counter() - t0})
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     print(f"wrote {args.out}/pareto.csv, pareto.json, pareto_pairs.md, "
-          + ", ".join(p.name for p in figs)
-          + f" ({time.perf_counter() - t0:.0f} s)")
+          + ", ".join(p.name for p in figs) + f" ({time.perf_counter() - t0:.0f} s)")
     return 0
 
 

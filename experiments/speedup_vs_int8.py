@@ -20,6 +20,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from accelsim.plots.common import save
+from accelsim.report import atomic_write
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "workloads" / "examples"
 SCHEMES = {  # label -> (scheme, k, d): SSVQ / VQ pairs at matching total bits per weight
@@ -90,7 +93,7 @@ def main() -> int:
                         model, label, trace, [f"{path}={json.dumps(v)}"])
             results[f"{model}/{label}"] = rows
             print(f"{model} {label}: {base.get('speedup', float('nan')):.2f}x", flush=True)
-    (args.out / "speedup.json").write_text(json.dumps(results, indent=1) + "\n")
+    atomic_write(args.out / "speedup.json", json.dumps(results, indent=1) + "\n")
     write_table(results, args.out / "speedup.md")
     plot(results, args.out / "speedup.png")
     print(f"wrote {args.out}/speedup.json, speedup.md, speedup.png")
@@ -110,7 +113,7 @@ def write_table(results: dict, path: Path) -> None:
         cells = [f"{r['speedup']:.2f}×" if r["status"] == "ok" else r["status"]
                  for r in rows.values()]
         lines.append(f"| {key} | {bits:.3f} | " + " | ".join(cells) + " |")
-    path.write_text("Speedup over INT8 (same arch, same run)\n\n" + "\n".join(lines) + "\n")
+    atomic_write(path, "Speedup over INT8 (same arch, same run)\n\n" + "\n".join(lines) + "\n")
 
 
 def plot(results: dict, path: Path) -> None:
@@ -132,7 +135,7 @@ def plot(results: dict, path: Path) -> None:
     axes[0].set_ylabel("speedup over INT8 (×)")
     axes[-1].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save(fig, path.parent, path.stem, formats=("png",))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -90,3 +93,73 @@ def test_pairs_table_lists_matching_pairs_present():
     assert lines[2].startswith("| 1.514 | VQ k64 d4 | 0.6800 | 0.7800 | 0.7800 / 0.7800 |")
     assert lines[3].startswith("| 1.507 | SSVQ k16 d8 | 0.7100 | 0.8100 | 0.8000 / 0.8200 |")
     assert lines[3].endswith("| 3.00× / 6.00× |")
+
+
+def stale_run_dir(out: Path) -> Path:
+    """A run directory of the ``--quick`` grid after 4 steps: INT8 and SSVQ k16 d8 (seed 0) with
+    speedups from an older simulator (99×), the fp32 recall, and SSVQ's trace (uniform indices)."""
+    runs = [r for r in fake_runs() if r["seed"] == 0 and r["scheme"] != "vq"]
+    runs[1]["sim"] = {n: {"speedup": 99.0} for n in pareto.DESIGN_POINTS}
+    for r in runs:
+        path = pareto.run_path(out, r["label"], 0, 4)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(r))
+    (out / "runs" / "fp32.json").write_text('{"recall": 1.0}')
+    return speedup_sweeps.uniform_trace("minilm_l6", "ssvq", 16, 8, pareto.trace_dir(out, "SSVQ k16 d8"))
+
+
+def test_resimulate_without_a_trace_names_it_and_exits_2(tmp_path, capsys):
+    out = tmp_path / "run"
+    shutil.rmtree(stale_run_dir(out))
+    assert pareto.main(["--quick", "--resimulate", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    trace = out / "traces" / "SSVQ-k16-d8"
+    assert err.startswith(f"error: {trace}: no exported trace for SSVQ k16 d8 (seed 0)")
+    assert "without --resimulate" in err
+    assert not (out / "pareto.csv").exists()
+
+
+def test_resimulate_replaces_stale_speedups_and_keeps_accuracy(tmp_path):
+    out = tmp_path / "run"
+    stale_run_dir(out)
+    assert pareto.main(["--quick", "--resimulate", "--out", str(out)]) == 0
+    saved = json.loads(pareto.run_path(out, "SSVQ k16 d8", 0, 4).read_text())
+    rows = {r["setting"]: r for r in csv.DictReader((out / "pareto.csv").open())}
+    assert set(rows) == {"INT8", "SSVQ k16 d8"}  # VQ k64 d4 never ran: left out, not invented
+    for name in pareto.DESIGN_POINTS:
+        speedup = saved["sim"][name]["speedup"]
+        assert 1.0 < speedup < 8 / 1.5  # the stale 99x is gone; bounded by the bits fetched
+        assert float(rows["SSVQ k16 d8"][f"speedup_{name}"]) == round(speedup, 4)
+        assert saved["sim"][name]["bits_fetched"] == pytest.approx(
+            speedup_sweeps.total_bits("minilm_l6", "ssvq-k16-d8"), abs=0.01)
+        assert rows["INT8"][f"front_{name}"] == rows["SSVQ k16 d8"][f"front_{name}"] == "True"
+    assert (rows["SSVQ k16 d8"]["cos_s0"], rows["SSVQ k16 d8"]["recall_s0"]) == ("0.8", "1.0")
+    assert json.loads((out / "pareto.json").read_text())["resimulate_s"] > 0
+    assert (out / "pareto.png").stat().st_size > 0
+
+
+def test_label_boxes_overlap_by_hand():
+    from experiments.pareto_plot import overlap_px
+
+    assert overlap_px((0, 0, 10, 4), (6, 2, 20, 30)) == 4 * 2
+    assert overlap_px((0, 0, 10, 4), (10, 0, 20, 4)) == 0  # touching edges share no area
+    assert overlap_px((0, 0, 10, 4), (2, 1, 3, 2)) == 1
+
+
+def test_a_label_goes_left_when_the_right_is_taken():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from experiments.pareto_plot import place_label
+
+    fig, ax = plt.subplots()
+    ax.set(xlim=(0, 10), ylim=(0, 10))
+    px, py = ax.transData.transform((5, 5))
+    taken = [(px + 1, py - 50, px + 200, py + 50)]  # everything right of the point
+    place_label(ax, 5, 5, "k16 d8\n1.51 b", "k", taken)
+    label = ax.texts[-1]
+    box = taken[-1]
+    assert label.get_ha() == "right" and box[2] < px
+    plt.close(fig)

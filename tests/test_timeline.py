@@ -162,13 +162,14 @@ def test_first_tile_waits_for_dram_then_for_its_codebook():
     assert 0 < row["stall_codebook"] <= load + 1
 
 
-@pytest.mark.parametrize("banks, want", [(8, 4 * 8 + 2), (64, 4 * 8 + 2)])
+@pytest.mark.parametrize("banks, want", [(8, 4 * (2 * 4 + 6) + 2), (64, 4 * 8 + 2)])
 def test_multipass_decode_of_a_known_index_stream(tmp_path, banks, want):
     """A 32 x 64 VQ layer (k=256, d=8: 256 vectors) whose trace uses every codeword once, in order,
     decoded in one tile through a 1 KiB codebook buffer (4 passes of 64 codewords). Each pass scans
-    the whole stream (ceil(256 / 32) = 8 cycles) and serves the 64 indices in its slice in two
-    groups of 32 consecutive codewords: with 8 banks 4 per bank (4 cycles a group, 8 a pass), with
-    64 banks 1 per bank (2 cycles a pass, so the scan's 8 bound it). 4 passes x 8 + 2 (pipeline)."""
+    the whole stream 32 positions a cycle (8 groups of 32 consecutive codewords); the 64 indices of
+    its slice fill two of those groups, the other six cost their one scan cycle. With 8 banks a
+    full group holds 4 per bank (4 cycles): 2 x 4 + 6 = 14 a pass; with 64 banks 1 per bank: 8 a
+    pass. 4 passes + 2 (pipeline)."""
     from workloads.trace import write_trace
 
     layer = {"name": "fc", "op": "linear", "weight_shape": (32, 64), "k": 256, "d": 8,

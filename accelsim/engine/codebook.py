@@ -13,13 +13,22 @@ from __future__ import annotations
 class CodebookDma:
     """One process loading codebooks layer by layer; signals ``events.codebook_ready``."""
 
-    def __init__(self, env, port, plans, capacity_B: float, events) -> None:
+    def __init__(self, env, port, plans, capacity_B: float, events,
+                 fill_B_per_cycle: float = float("inf")) -> None:
         self.env, self.port, self.plans = env, port, plans
         self.capacity = capacity_B
         self.events = events
+        self.fill_B_per_cycle = fill_B_per_cycle
+        """The buffer's write port: a load is in no sooner than its bytes pass through it."""
+
+    def _read(self, li: int, addr: int, nbytes: int):
+        """Read ``nbytes`` of layer ``li``'s codebook into the buffer (blocking)."""
+        done = self.port.access(self.env.now, li, "codebook", addr, nbytes, False)
+        done = max(done, self.env.now + -(-nbytes // self.fill_B_per_cycle))
+        yield self.env.timeout(max(0.0, done - self.env.now))
 
     def run(self):
-        env, ev = self.env, self.events
+        ev = self.events
         resident_since = None
         for li, plan in enumerate(self.plans):
             size = plan.codebook_bytes
@@ -35,9 +44,7 @@ class CodebookDma:
                 else:  # prefetch, but behind the current layer's weights on the bus
                     yield ev.weights_issued[prev]
             if passes == 1:
-                done = self.port.access(env.now, li, "codebook", plan.place.codebook_addr, size,
-                                        False)
-                yield env.timeout(done - env.now)
+                yield from self._read(li, plan.place.codebook_addr, size)
             ev.codebook_ready[li].succeed()
             resident_since = li
 
@@ -47,10 +54,8 @@ class CodebookDma:
         The buffer holds one slice, so each slice is its own request, issued when the one
         before it is in (its pass has to finish with the buffer first: the decode cycles of the
         passes are charged by the decoder)."""
-        env, plan = self.env, self.plans[li]
+        plan = self.plans[li]
         size, passes = plan.codebook_bytes, plan.decode.passes
         per = -(-size // passes)
         for off in range(0, size, per):
-            done = self.port.access(env.now, li, "codebook", plan.place.codebook_addr + off,
-                                    min(per, size - off), False)
-            yield env.timeout(max(0.0, done - env.now))
+            yield from self._read(li, plan.place.codebook_addr + off, min(per, size - off))

@@ -50,8 +50,9 @@ class DecoderUnit:
         st.codebook_reads += lookups * decode.entry_bytes * decode.passes
         # every pass but the last only scans: weights come out during the last pass, and
         # the array's first tick needs ``lead`` of the first fold's weights
-        per_fold = cycles / decode.passes / nfolds
-        before_last = cycles - cycles / decode.passes
+        last = cycles if decode.passes == 1 else decode.last_pass(tile)
+        per_fold = last / nfolds
+        before_last = cycles - last
         done = max(now + cycles, raw_done + per_fold)
         first = now + before_last + per_fold * lead
         self.decoded.fill((first, raw_first, raw_done, done, now))

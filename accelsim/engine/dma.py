@@ -6,11 +6,12 @@ from accelsim.engine.pe_array import lead_share
 
 
 class DmaUnit:
-    """Requests go out in step order; the weight and input tiles of one step are interleaved on
-    the bus, so the step can start once the first row of both is on chip. Weights never wait
-    for data; a layer's first input waits for the last write-back of every layer it reads.
-    Vector ops are not fetched here (the vector unit reads its own inputs). Requests
-    stay outstanding: consumers wait for the first row, not the DMA."""
+    """Requests go out in step order, one request per tile, weights first; each tile's first
+    row is on chip when the memory model's answer to its own request says so, and the step can
+    start once the first row of both is (the memory model, not the DMA, decides whether the two
+    requests overlap). Weights never wait for data; a layer's first input waits for the last
+    write-back of every layer it reads. Vector ops are not fetched here (the vector unit reads
+    its own inputs). Requests stay outstanding: consumers wait for the first row, not the DMA."""
 
     def __init__(self, env, port, plans, weight_buf, input_buf, events, pe) -> None:
         self.env, self.port, self.plans, self.pe = env, port, plans, pe
@@ -18,8 +19,8 @@ class DmaUnit:
 
     def first_fold(self, issued: float, done: float, nbytes: float, nfolds: float,
                    lead: float = 1.0) -> float:
-        """When the share of a streamed transfer that the first fold's first tick needs
-        (``lead`` of one fold) is on chip."""
+        """When the share of a transfer that the first fold's first tick needs (``lead`` of one
+        fold) is on chip, its bytes arriving at the peak rate until ``done``."""
         xfer = nbytes / self.port.peak_bytes_per_cycle
         return max(issued, done - xfer * (1.0 - lead / nfolds))
 
@@ -47,34 +48,28 @@ class DmaUnit:
                 *cols, place.i_addr.tolist(), sch.column("compute"), strict=True):
             if not (new_w or new_i):
                 continue
-            issued, nbytes = env.now, 0
+            fold = compute / nfolds
+            lead = leads.get(fold)
+            if lead is None:
+                lead = leads[fold] = lead_share(self.pe, fold)
             if new_w:
                 if not weight_buf.try_reserve():
                     yield weight_buf.slot_event()
-                issued = env.now
                 parts, tile_addr, tile_bytes = tiles[tile]
-                w_done = port.access_parts(issued, li, parts, tile_addr, False)
-                nbytes += tile_bytes
+                w_done = port.access_parts(env.now, li, parts, tile_addr, False)
+                w_first = self.first_fold(env.now, w_done, tile_bytes, nfolds, lead)
+                # the decoder may start on the weights while the input is issued (or waits for
+                # its slot); the PE array waits for the first row of both
+                weight_buf.fill((li, tile, nfolds, w_first, w_done, lead))
             if new_i:
                 if not input_buf.try_reserve():
                     yield input_buf.slot_event()
                 if first_input:
                     yield from self._inputs_written(plan)
                 first_input = False
-                if env.now > issued:  # the weights went ahead on their own
-                    nbytes, issued = 0, env.now
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
-                nbytes += i_bytes
-            end = (max(w_done, i_done) if new_i else w_done) if new_w else i_done
-            fold = compute / nfolds
-            lead = leads.get(fold)
-            if lead is None:
-                lead = leads[fold] = lead_share(self.pe, fold)
-            first = self.first_fold(issued, end, nbytes, nfolds, lead)
-            if new_w:
-                weight_buf.fill((li, tile, nfolds, first, w_done, lead))
-            if new_i:
-                input_buf.fill((first, i_done))
+                i_first = self.first_fold(env.now, i_done, i_bytes, nfolds, lead)
+                input_buf.fill((i_first, i_done))
 
 
 def _tile_requests(sch, place) -> list:

@@ -45,7 +45,9 @@ class Engine:
         self.units = []  # started in this order (it orders same-time events)
         codebook = None
         if any(p.decode is not None for p in plans):
-            codebook = CodebookDma(env, port, plans, arch.sram.codebook.size_KiB * 1024, ev)
+            cb = arch.sram.codebook
+            codebook = CodebookDma(env, port, plans, cb.size_KiB * 1024, ev,
+                                   cb.width_bits // 8 * cb.banks)
             self.units.append(codebook)
         self.units += [
             DmaUnit(env, port, plans, weight_buf, input_buf, ev, arch.pe_array),

@@ -30,6 +30,29 @@ def fold_tails(pe, fold: float, grid=None) -> tuple[float, float]:
     return stream + (row_folds - 1) * col_folds * fold, by_row
 
 
+def first_pass_needs(pe, fold: float, grid=None) -> tuple[float, float, float, float]:
+    """``(weight share, cycles after, input share, cycles after)``: the share of each operand's
+    tile the step's first consuming folds use up, and the cycles of the step left after that.
+
+    A streamed operand indexed by row block (ws/os inputs, is weights) is used up slice by slice
+    in the first fold of each row pass, os weights in the first row pass; a stationary one (ws
+    weights, is inputs) block by block in each fold's preload. Data arriving at an even rate
+    that is late for the first of those folds delays the step although its last byte is not.
+    """
+    if fold <= 0:
+        return 0.0, 0.0, 0.0, 0.0
+    row_folds, col_folds = (1, 1) if grid is None else grid
+    total = row_folds * col_folds
+    after = (total - 1) * fold
+    stream = (1.0 / row_folds, min(fold, pe.rows + pe.cols - 1.0) + after)
+    preload = (1.0 / total, fold - pe.rows + 1.0 + after)
+    if pe.dataflow == "ws":
+        return (*preload, *stream)
+    if pe.dataflow == "is":
+        return (*stream, *preload)
+    return 1.0 / col_folds, stream[1], *stream
+
+
 def lead_share(pe, fold: float) -> float:
     """Share of a fold's operand data its first tick needs: one preload row (ws, is) or one
     injected vector of the ``T`` it streams (os)."""
@@ -47,7 +70,7 @@ class PeArrayUnit:
         self.events = events
         self.weight_buf, self.input_buf, self.output_buf, self.decoded = buffers
         self.holding_w = self.holding_i = False
-        self.w_raw = self.w_done = self.i_done = 0.0
+        self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
 
     def run(self):
         for li, plan in enumerate(self.plans):
@@ -67,7 +90,7 @@ class PeArrayUnit:
         env, sch, st = self.env, plan.schedule, self.stats[li]
         st.start = env.now
         self.holding_w = self.holding_i = False
-        self.w_raw = self.w_done = self.i_done = 0.0
+        self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
         weight_buf, input_buf, output_buf, decoded = (self.weight_buf, self.input_buf,
                                                       self.output_buf, self.decoded)
         last_step = sch.steps - 1
@@ -84,7 +107,7 @@ class PeArrayUnit:
                 token = decoded.ready.popleft() if decoded.ready else (yield decoded.token_event())
                 if token[0] > env.now:
                     yield env.timeout(token[0] - env.now)
-                self._weights_in(st, t0, token)
+                self._weights_in(st, t0, token, new_i)
             if new_i:
                 if self.holding_i:
                     input_buf.release()
@@ -92,7 +115,7 @@ class PeArrayUnit:
                 token = input_buf.ready.popleft() if input_buf.ready else (yield input_buf.token_event())
                 if token[0] > env.now:
                     yield env.timeout(token[0] - env.now)
-                self.i_done = token[1]
+                self.i_first, self.i_done = token
                 st.stall_dram += env.now - t0
                 self.holding_i = True
             if out_start:
@@ -119,7 +142,7 @@ class PeArrayUnit:
 
     def _steps(self, sch):
         """Per step: (new_w, new_i, out_start, psum bytes, compute, out_end, o_bytes, o_final,
-        fold tails) as Python values."""
+        fold tails and first-pass needs) as Python values."""
         grid = (map(tuple, sch.column("fold_grid")) if sch.fold_grid is not None
                 else [None] * sch.steps)
         tails: dict = {}
@@ -131,14 +154,19 @@ class PeArrayUnit:
             key = (compute, nfolds, fold_grid)
             tail = tails.get(key)
             if tail is None:
-                tail = tails[key] = fold_tails(pe, compute / nfolds, fold_grid)
+                fold = compute / nfolds
+                tail = tails[key] = (*fold_tails(pe, fold, fold_grid),
+                                     *first_pass_needs(pe, fold, fold_grid))
             yield (*step[:5], *step[6:9], tail)
 
-    def _weights_in(self, st, t0: float, token) -> None:
+    def _weights_in(self, st, t0: float, token, new_input: bool) -> None:
         """Charge the wait for a decoded weight tile (``token``) that began at ``t0``: after the
-        raw data arrived, first the codebook's doing, then the decoder's."""
+        raw data arrived, first the codebook's doing, then the decoder's (while the step's input
+        is missing: DRAM)."""
         now = self.env.now
-        _, raw_first, self.w_raw, self.w_done, cb_ready = token
+        self.w_first, raw_first, self.w_raw, self.w_done, cb_ready = token
+        if new_input and self.input_buf.ready:
+            raw_first = max(raw_first, min(now, self.input_buf.ready[0][0]))
         cb = max(0.0, min(now, cb_ready) - max(t0, raw_first))
         dec = max(0.0, now - max(t0, raw_first, cb_ready))
         st.stall_codebook += cb
@@ -150,8 +178,10 @@ class PeArrayUnit:
         """When the step that starts now ends; charges its in-step stalls (the last fold of a
         still-streaming operand)."""
         now = self.env.now
-        tail_w, tail_i = tails
-        finish = max(now + compute, self.w_done + tail_w, self.i_done + tail_i)
+        tail_w, tail_i, sw, after_w, si, after_i = tails
+        finish = max(now + compute, self.w_done + tail_w, self.i_done + tail_i,
+                     self.w_first + (self.w_done - self.w_first) * sw + after_w,
+                     self.i_first + (self.i_done - self.i_first) * si + after_i)
         late_dec = max(0.0, self.w_done - max(self.w_raw, self.i_done))
         extra = finish - now - compute
         st.stall_decoder += min(extra, late_dec)

@@ -13,7 +13,9 @@ is decoded (in the last pass when the codebook needs several).
 
 **Codebook buffer** (its DMA is :mod:`accelsim.engine.codebook`). A codebook larger than the
 buffer is processed in ``passes = ceil(codebook / buffer)`` slices: for every weight tile each
-slice is loaded again and the tile's indices are scanned once per slice, so decode time and
+slice is loaded again and the tile's indices are scanned once per slice, ``lookups_per_cycle``
+consecutive positions a cycle (a group costs its busiest bank's lookups of that slice, at least
+one cycle; no compaction of the slice's lookups across groups), so decode time and
 codebook traffic grow with the number of passes (all of it counted as codebook stall where the
 PE array waits for it).
 """
@@ -55,7 +57,8 @@ class TileDecoder:
         self.passes = max(1, -(-fmt.codebook_bytes // int(cap)))
         self.vec_per_row = -(-layer.K // fmt.d)
         self._cache: dict[int, tuple[float, float, int]] = {}
-        self._sample: tuple[int, int] | None = None
+        self._last: dict[int, float] = {}
+        self._sample: tuple[int, int, int | None] | None = None
 
     def _block(self, tile: int) -> tuple[range, range, int, int]:
         """A weight tile's groups, output rows within a group, and vector columns [c0, c1)."""
@@ -81,17 +84,24 @@ class TileDecoder:
         groups, rows, c0, c1 = self._block(tile)
         return len(groups) * len(rows) * (c1 - c0)
 
-    def _cycles(self, idx: np.ndarray) -> tuple[int, int]:
-        """(cycles, conflicts) to decode ``idx``, in as many passes as the codebook needs."""
+    def _cycles(self, idx: np.ndarray) -> tuple[int, int, int]:
+        """(cycles, conflicts, cycles of the last pass) to decode ``idx``, in as many passes as
+        the codebook needs."""
         if self.passes == 1:
-            return decode_cycles(idx, self.lookups, self.banks, self.reads)
-        cycles = conflicts = 0
-        slice_k = -(-self.fmt.k // self.passes)
-        scan = -(-len(idx) // self.lookups)  # every pass scans the whole index stream once
-        for p in range(self.passes):
-            c, x = decode_cycles(idx[(idx // slice_k) == p], self.lookups, self.banks, self.reads)
-            cycles, conflicts = cycles + max(c, scan), conflicts + x
-        return cycles, conflicts
+            return (*decode_cycles(idx, self.lookups, self.banks, self.reads), None)
+        # every pass scans the whole stream, lookups_per_cycle positions a cycle; a group costs
+        # its busiest bank's lookups of the resident slice, at least the one cycle of the scan
+        n, banks = len(idx), self.banks
+        groups = -(-n // self.lookups)
+        key = (np.arange(n) // self.lookups) * banks + idx % banks
+        cycles = conflicts = last = 0
+        for mine in (idx // -(-self.fmt.k // self.passes))[None, :] == np.arange(self.passes)[:, None]:
+            worst = np.bincount(key, weights=mine, minlength=groups * banks).reshape(groups, banks)
+            worst = worst.max(axis=1).astype(np.int64)
+            last = int(np.maximum(worst * self.reads, 1).sum())
+            cycles += last
+            conflicts += int(np.maximum(worst - 1, 0).sum()) * self.reads
+        return cycles, conflicts, last
 
     def __call__(self, tile: int) -> tuple[float, float, int]:
         """(decode cycles, conflict cycles, codebook lookups) of one weight tile."""
@@ -102,10 +112,18 @@ class TileDecoder:
             if self._sample is None:
                 self._sample = self._cycles(self.fmt.sample_indices(SAMPLE_GROUPS * self.lookups))
             scale = n / (SAMPLE_GROUPS * self.lookups)
-            cycles, conflicts = self._sample[0] * scale, self._sample[1] * scale
+            cycles, conflicts, last = (None if x is None else x * scale for x in self._sample)
         else:
             idx = self.tile_indices(tile)
             n = len(idx)
-            cycles, conflicts = self._cycles(idx)
+            cycles, conflicts, last = self._cycles(idx)
         self._cache[tile] = (float(cycles + self.depth), float(conflicts), n)
+        self._last[tile] = float(cycles if last is None else last)
         return self._cache[tile]
+
+    def last_pass(self, tile: int) -> float:
+        """Decode cycles of a weight tile's last pass over the codebook (all of them in one
+        pass; ``pipeline_depth`` not included): the pass in which its weights come out."""
+        if tile not in self._last:
+            self(tile)
+        return self._last[tile]

@@ -2,7 +2,8 @@
 
 A weight tile needs a free weight-buffer slot, an input tile a free input-buffer slot (the PE
 array frees a slot when it moves on to the next tile); a layer's first input also waits until the
-previous layer's outputs are written. The tiles of one step go out on the bus interleaved.
+previous layer's outputs are written. The tiles of one step go out one after the other, weights
+first, each as a stream of bursts.
 """
 
 from __future__ import annotations

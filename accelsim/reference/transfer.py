@@ -14,9 +14,6 @@ from collections import deque
 BURST_B = 64
 """Size of the reference DMA's read requests: one DRAM burst, so that each burst is delivered on
 the cycle the memory model completes it."""
-RUN_B = 2048
-"""Transfers issued together interleave in runs of this many bytes (one LPDDR4/5 x16 DRAM row),
-so that interleaving does not thrash DRAM rows."""
 
 
 COUNTED = ("start", "end", "wb_end", "compute", "stall_dram", "stall_decoder", "stall_codebook",
@@ -77,19 +74,12 @@ class Transfer:
 
 
 def issue(port: Port, cycle: int, layer: int, reads) -> None:
-    """Issue the bursts of several transfers, interleaved in runs of ``RUN_B`` bytes: the next run
-    is always that of the transfer with the smallest share issued so far (a fair-share arbiter).
-
-    ``reads`` holds ``(transfer, addr)`` pairs; a transfer's bytes are read from ``addr`` on.
-    """
-    runs = []
-    for n, (tr, addr) in enumerate(reads):
-        runs += [(off / tr.size, n, tr, addr + off, min(RUN_B, tr.size - off))
-                 for off in range(0, tr.size, RUN_B)]
-    runs.sort(key=lambda r: (r[0], r[1]))
-    for _, _, tr, addr, size in runs:
-        for off in range(0, size, BURST_B):
-            part = min(BURST_B, size - off)
+    """Issue the bursts of several transfers, one transfer after the other (a DMA working
+    through its descriptors in order); ``reads`` holds ``(transfer, addr)`` pairs, a transfer's
+    bytes read from ``addr`` on."""
+    for tr, addr in reads:
+        for off in range(0, tr.size, BURST_B):
+            part = min(BURST_B, tr.size - off)
             tr.due.append(port.request(cycle, layer, addr + off, part, False))
             tr.sizes.append(part)
 
