@@ -16,7 +16,7 @@ from accelsim.memory import peak_GBps
 from accelsim.plan import formats
 from accelsim.plan.mapping import Operands, candidates
 from accelsim.plan.pe_array import compute_cycles
-from accelsim.plan.plan import MAPPER_BW_EFFICIENCY, build_plans
+from accelsim.plan.plan import MAPPER_BW_EFFICIENCY, build_plans, layer_plan
 from accelsim.search.select import Chooser, near_ties, simulate_alone
 from accelsim.spec.layers import resolve_layers
 
@@ -103,6 +103,33 @@ def test_selection_is_cached_per_shape(monkeypatch):
     assert len(calls) == len(near)  # the identical layer paid nothing
 
 
+def test_mapping_times_are_remembered_without_the_buffer_sizes(monkeypatch):
+    # the cache of simulated times leaves the weight/input/output buffer sizes out of its key:
+    # the invariant it relies on, and that remembered times and stopped runs answer as fresh ones
+    import accelsim.search.select as select
+
+    cfg, layer, fmt, ops, near, _ = near_tied(one_layer(7, 33, 1000, sram_KiB=(4096,) * 3))
+    other = accelsim.load(one_layer(7, 33, 1000, sram_KiB=(8192, 512, 1024))).arch
+    fresh = [simulate_alone(cfg.arch, layer, fmt, mp, ops) for mp in near]
+    assert [simulate_alone(other, layer, fmt, mp, ops) for mp in near] == fresh
+    key = select.timing_key(cfg.arch)
+    assert select.timing_key(other) == key != select.timing_key(cfg.arch.model_copy(
+        update={"clock_MHz": 2 * cfg.arch.clock_MHz}))
+    values = sorted(set(fresh))
+    assert len(values) > 2
+    limit = (values[1] + values[2]) / 2  # two candidates finish within it, the rest are stopped
+    expect = [c if c < limit else float("inf") for c in fresh]
+    select._timed.clear()
+    calls = []
+    real = select._simulate
+    monkeypatch.setattr(select, "_simulate", lambda *a: calls.append(a[3]) or real(*a))
+    assert [simulate_alone(cfg.arch, layer, fmt, mp, ops, limit, key) for mp in near] == expect
+    assert [simulate_alone(other, layer, fmt, mp, ops, limit, key) for mp in near] == expect
+    assert len(calls) == len(near)  # the second architecture simulated nothing
+    assert [simulate_alone(cfg.arch, layer, fmt, mp, ops, float("inf"), key) for mp in near] == fresh
+    assert len(calls) == 2 * len(near) - 2  # only the stopped runs ran again, to the end
+
+
 # --- constraints ------------------------------------------------------------------------------
 
 def test_constraints_pin_loop_order_tile_and_dataflow_by_glob():
@@ -174,6 +201,10 @@ def _capacity(buf) -> float:
 @example(M=1, K=3000, N=3000, groups=1, kib=(8, 4, 4), double=(True, False, True),
          scheme="int8", flow="os")
 def test_every_chosen_tile_fits_its_half_buffer(M, K, N, groups, kib, double, scheme, flow):
+    # selection picks among the mapper's candidates (its near ties, or all of them when every
+    # near tie stalls): every one of them is checked, planned without simulating any
+    import accelsim.search.select as select
+
     comp = {"scheme": "int8"} if scheme == "int8" else {"scheme": "ssvq", "k": 16, "d": 8}
     sram = {b: {"size_KiB": s, "double_buffer": d}
             for b, s, d in zip(("weight", "input", "output"), kib, double, strict=True)}
@@ -182,16 +213,30 @@ def test_every_chosen_tile_fits_its_half_buffer(M, K, N, groups, kib, double, sc
     wl["layers"][0]["groups"] = groups
     cfg = accelsim.load({**wl, "compression": comp})
     layers = resolve_layers(cfg)
-    try:
-        plan = build_plans(cfg, layers, cfg.compression, None, 12.8, Chooser(cfg, layers))[0]
-    except InfeasibleError:
-        return
-    sch, mp, sram_cfg = plan.schedule, plan.mapping, cfg.arch.sram
-    tile_bytes = sum(b for b in sch.w_bytes.values())
-    # integer stream splits may round a tile up by one byte per stream
-    assert tile_bytes.max() <= _capacity(sram_cfg.weight) + len(sch.w_bytes)
-    assert sch.i_bytes[sch.new_i].max(initial=0) <= _capacity(sram_cfg.input) + 1
-    assert mp.Gt * mp.Mt * mp.Nt * 4 <= _capacity(sram_cfg.output)  # 32-bit partial sums
+    offered = []
+
+    def recording(layer, arch, ops, *rest):
+        offered.append((ops, candidates(layer, arch, ops, *rest)))
+        return offered[-1][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(select, "candidates", recording)
+        patch.setattr(select, "fastest", lambda arch, layer, fmt, ops, cands, *a: (cands[0], 0.0))
+        patch.setattr(select, "_cache", {})  # the choices made here stay here
+        try:
+            plan = build_plans(cfg, layers, cfg.compression, None, 12.8, Chooser(cfg, layers))[0]
+        except InfeasibleError:
+            return
+    (ops, cands), = offered
+    assert plan.mapping in cands
+    sram_cfg = cfg.arch.sram
+    for mp in cands:
+        sch = layer_plan(0, layers[0], plan.fmt, mp, cfg.arch, ops).schedule
+        tile_bytes = sum(b for b in sch.w_bytes.values())
+        # integer stream splits may round a tile up by one byte per stream
+        assert tile_bytes.max() <= _capacity(sram_cfg.weight) + len(sch.w_bytes)
+        assert sch.i_bytes[sch.new_i].max(initial=0) <= _capacity(sram_cfg.input) + 1
+        assert mp.Gt * mp.Mt * mp.Nt * 4 <= _capacity(sram_cfg.output)  # 32-bit partial sums
 
 
 # --- a bigger buffer never costs cycles or traffic (issue 20's counterexample and its neighbours) --

@@ -26,11 +26,20 @@ class SlotBuffer:
 
     def reserve(self):
         """Wait for a free slot (generator: ``yield from buf.reserve()``)."""
+        if not self.try_reserve():
+            yield self.slot_event()
+
+    def try_reserve(self) -> bool:
+        """Take a free slot if there is one (no event); False when the producer must wait."""
         if self.free > 0:
             self.free -= 1
-            return
+            return True
+        return False
+
+    def slot_event(self):
+        """The event handing the producer the next released slot (after ``try_reserve`` failed)."""
         self._producer = self.env.event()
-        yield self._producer
+        return self._producer
 
     def release(self) -> None:
         """Free a slot, handing it straight to a waiting producer."""
@@ -52,5 +61,12 @@ class SlotBuffer:
         """The next token (generator: ``token = yield from buf.take()``)."""
         if self.ready:
             return self.ready.popleft()
+        return (yield self.token_event())
+
+    def token_event(self):
+        """The event carrying the next token to the consumer (when ``ready`` is empty).
+
+        Hot loops write ``buf.ready.popleft() if buf.ready else (yield buf.token_event())``,
+        the same as ``yield from buf.take()`` without a generator per call."""
         self._consumer = self.env.event()
-        return (yield self._consumer)
+        return self._consumer

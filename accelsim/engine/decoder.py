@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelsim.engine.stats import wait_until
-
 
 class DecoderUnit:
     """Takes raw weight tiles from the weight buffer, fills ``decoded`` with
@@ -19,34 +17,43 @@ class DecoderUnit:
         self.codebook_dma, self.events = codebook_dma, events
 
     def run(self):
-        env, ev = self.env, self.events
+        env, ev, weight_buf = self.env, self.events, self.weight_buf
         left = [int(np.count_nonzero(p.schedule.new_w)) for p in self.plans]
         while True:
-            li, tile, nfolds, raw_first, raw_done, lead = yield from self.weight_buf.take()
+            token = weight_buf.ready.popleft() if weight_buf.ready else (yield weight_buf.token_event())
+            li, tile, nfolds, raw_first, raw_done, lead = token
             decode = self.plans[li].decode
             if decode is None:
                 self.decoded.fill((raw_first, raw_first, raw_done, raw_done, raw_first))
                 continue
-            st = self.stats[li]
-            yield from wait_until(env, raw_first)
+            if raw_first > env.now:
+                yield env.timeout(raw_first - env.now)
             if not ev.codebook_ready[li].processed:
                 yield ev.codebook_ready[li]
             if decode.passes > 1:
                 yield from self.codebook_dma.load_slices(li)
-            cb_ready = env.now
-            cycles, conflicts, lookups = decode(tile)
-            st.decoder_busy += cycles
-            st.decoder_conflicts += conflicts
-            st.codebook_reads += lookups * decode.entry_bytes * decode.passes
-            # every pass but the last only scans: weights come out during the last pass, and
-            # the array's first tick needs ``lead`` of the first fold's weights
-            last = cycles if decode.passes == 1 else decode.last_pass(tile)
-            per_fold = last / nfolds
-            before_last = cycles - last
-            done = max(env.now + cycles, raw_done + per_fold)
-            first = env.now + before_last + per_fold * lead
-            self.decoded.fill((first, raw_first, raw_done, done, cb_ready))
-            yield from wait_until(env, done)
+            done = self._decode(li, decode, tile, nfolds, raw_first, raw_done, lead)
+            if done > env.now:
+                yield env.timeout(done - env.now)
             left[li] -= 1
             if left[li] == 0:
                 ev.decoded[li].succeed()
+
+    def _decode(self, li: int, decode, tile: int, nfolds: float, raw_first: float,
+                raw_done: float, lead: float) -> float:
+        """Start decoding a tile now (its codebook is resident): charge the decoder's work, hand
+        the tile's token to the PE array; returns when the last weight is decoded."""
+        st, now = self.stats[li], self.env.now
+        cycles, conflicts, lookups = decode(tile)
+        st.decoder_busy += cycles
+        st.decoder_conflicts += conflicts
+        st.codebook_reads += lookups * decode.entry_bytes * decode.passes
+        # every pass but the last only scans: weights come out during the last pass, and
+        # the array's first tick needs ``lead`` of the first fold's weights
+        last = cycles if decode.passes == 1 else decode.last_pass(tile)
+        per_fold = last / nfolds
+        before_last = cycles - last
+        done = max(now + cycles, raw_done + per_fold)
+        first = now + before_last + per_fold * lead
+        self.decoded.fill((first, raw_first, raw_done, done, now))
+        return done

@@ -39,29 +39,44 @@ class DmaUnit:
 
     def _layer(self, li: int, plan):
         env, port, sch, place = self.env, self.port, plan.schedule, plan.place
-        tile_bytes = sum(sch.w_bytes.values())
-        streams = list(sch.w_bytes.items())
-        tile_addr = place.w_tile_addr.tolist()
+        weight_buf, input_buf = self.weight_buf, self.input_buf
+        tiles = _tile_requests(sch, place)
         first_input = True
-        cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.w_tile.tolist(),
-                sch.i_bytes.tolist(), sch.folds.tolist(), place.i_addr.tolist(), sch.compute.tolist())
-        for new_w, new_i, tile, i_bytes, nfolds, i_addr, compute in zip(*cols, strict=True):
+        leads: dict = {}
+        cols = [sch.column(n) for n in ("new_w", "new_i", "w_tile", "i_bytes", "folds")]
+        for new_w, new_i, tile, i_bytes, nfolds, i_addr, compute in zip(
+                *cols, place.i_addr.tolist(), sch.column("compute"), strict=True):
             if not (new_w or new_i):
                 continue
-            lead = lead_share(self.pe, compute / nfolds)
+            fold = compute / nfolds
+            lead = leads.get(fold)
+            if lead is None:
+                lead = leads[fold] = lead_share(self.pe, fold)
             if new_w:
-                yield from self.weight_buf.reserve()
-                parts = [(stream, int(per_tile[tile])) for stream, per_tile in streams]
-                w_done = port.access_parts(env.now, li, parts, tile_addr[tile], False)
-                w_first = self.first_fold(env.now, w_done, int(tile_bytes[tile]), nfolds, lead)
+                if not weight_buf.try_reserve():
+                    yield weight_buf.slot_event()
+                parts, tile_addr, tile_bytes = tiles[tile]
+                w_done = port.access_parts(env.now, li, parts, tile_addr, False)
+                w_first = self.first_fold(env.now, w_done, tile_bytes, nfolds, lead)
                 # the decoder may start on the weights while the input is issued (or waits for
                 # its slot); the PE array waits for the first row of both
-                self.weight_buf.fill((li, tile, nfolds, w_first, w_done, lead))
+                weight_buf.fill((li, tile, nfolds, w_first, w_done, lead))
             if new_i:
-                yield from self.input_buf.reserve()
+                if not input_buf.try_reserve():
+                    yield input_buf.slot_event()
                 if first_input:
                     yield from self._inputs_written(plan)
                 first_input = False
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
                 i_first = self.first_fold(env.now, i_done, i_bytes, nfolds, lead)
-                self.input_buf.fill((i_first, i_done))
+                input_buf.fill((i_first, i_done))
+
+
+def _tile_requests(sch, place) -> list:
+    """Per unique weight tile: (its ``(stream, bytes)`` parts, its address, its bytes)."""
+    streams = [(stream, per_tile.tolist()) for stream, per_tile in sch.w_bytes.items()]
+    out = []
+    for t, addr in enumerate(place.w_tile_addr.tolist()):
+        parts = [(stream, sizes[t]) for stream, sizes in streams]
+        out.append((parts, addr, sum(size for _, size in parts)))
+    return out

@@ -28,11 +28,13 @@ from accelsim.engine.write_back import WriteBackUnit
 class Engine:
     """Runs a list of :class:`~accelsim.plan.plan.LayerPlan` on one architecture and memory."""
 
-    def __init__(self, arch, memory, plans) -> None:
+    def __init__(self, arch, memory, plans, count_memory: bool = True) -> None:
+        """``count_memory=False``: the memory's counters are not read (``LayerStats.mem`` stays
+        empty; every time and byte count is the same)."""
         self.plans = plans
         env = self.env = simpy.Environment()
         self.stats = [LayerStats() for _ in plans]
-        port = MemoryPort(memory, arch.clock_MHz, self.stats)
+        port = MemoryPort(memory, arch.clock_MHz, self.stats, count_memory)
         self.events = ev = LayerEvents(env, len(plans))
         slots = {n: 2 if getattr(arch.sram, n).double_buffer else 1
                  for n in ("weight", "input", "output")}

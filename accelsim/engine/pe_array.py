@@ -7,8 +7,6 @@ within a step, for the last fold of a still-streaming operand.
 
 from __future__ import annotations
 
-from accelsim.engine.stats import wait_until
-
 
 def fold_tails(pe, fold: float, grid=None) -> tuple[float, float]:
     """Cycles of a step still to run after its last weight / input data arrived.
@@ -93,81 +91,99 @@ class PeArrayUnit:
         st.start = env.now
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
-        grid = (sch.fold_grid.tolist() if sch.fold_grid is not None else [None] * sch.steps)
-        cols = (sch.new_w.tolist(), sch.new_i.tolist(), sch.out_start.tolist(),
-                sch.psum_read.tolist(), sch.compute.tolist(), sch.folds.tolist(),
-                sch.out_end.tolist(), sch.o_bytes.tolist(), sch.o_final.tolist(), grid)
+        weight_buf, input_buf, output_buf, decoded = (self.weight_buf, self.input_buf,
+                                                      self.output_buf, self.decoded)
         last_step = sch.steps - 1
-        for j, (new_w, new_i, out_start, psum, compute, nfolds, out_end, o_bytes,
-                o_final, fold_grid) in enumerate(zip(*cols, strict=True)):
+        for j, (new_w, new_i, out_start, psum, compute, out_end, o_bytes, o_final,
+                tails) in enumerate(self._steps(sch)):
             if new_w:
-                if new_i and self.holding_i and self.input_buf.slots == 1:
+                if new_i and self.holding_i and input_buf.slots == 1:
                     # the DMA cannot issue these weights until it holds the one input slot
-                    self.input_buf.release()
+                    input_buf.release()
                     self.holding_i = False
-                yield from self._take_weights(st, new_i)
+                if self.holding_w:
+                    weight_buf.release()
+                t0 = env.now
+                token = decoded.ready.popleft() if decoded.ready else (yield decoded.token_event())
+                if token[0] > env.now:
+                    yield env.timeout(token[0] - env.now)
+                self._weights_in(st, t0, token, new_i)
             if new_i:
-                yield from self._take_input(st)
+                if self.holding_i:
+                    input_buf.release()
+                t0 = env.now
+                token = input_buf.ready.popleft() if input_buf.ready else (yield input_buf.token_event())
+                if token[0] > env.now:
+                    yield env.timeout(token[0] - env.now)
+                self.i_first, self.i_done = token
+                st.stall_dram += env.now - t0
+                self.holding_i = True
             if out_start:
-                yield from self._open_output(li, plan, psum, st)
-            yield from self._compute(compute, nfolds, fold_grid, st)
+                t0 = env.now
+                if not output_buf.try_reserve():
+                    yield output_buf.slot_event()
+                if psum:
+                    done = self.port.access(env.now, li, "psum_read", plan.place.psum_read_addr,
+                                            psum, False)
+                    if done > env.now:
+                        yield env.timeout(done - env.now)
+                st.stall_dram += env.now - t0
+            finish = self._finish(compute, tails, st)
+            if finish > env.now:
+                yield env.timeout(finish - env.now)
+            st.compute += compute
             if out_end:
-                self.output_buf.fill((li, j, o_bytes, o_final, j == last_step))
+                output_buf.fill((li, j, o_bytes, o_final, j == last_step))
         if self.holding_w:
-            self.weight_buf.release()
+            weight_buf.release()
         if self.holding_i:
-            self.input_buf.release()
+            input_buf.release()
         st.end = env.now
 
-    def _take_weights(self, st, new_input: bool = False):
-        env = self.env
-        if self.holding_w:
-            self.weight_buf.release()
-        t0 = env.now
-        avail, raw_first, self.w_raw, self.w_done, cb_ready = yield from self.decoded.take()
-        self.w_first = avail
-        yield from wait_until(env, avail)
-        if new_input and self.input_buf.ready:  # while the step's input is missing: DRAM
-            raw_first = max(raw_first, min(env.now, self.input_buf.ready[0][0]))
-        # after the raw data arrived: first the codebook's doing, then the decoder's
-        cb = max(0.0, min(env.now, cb_ready) - max(t0, raw_first))
-        dec = max(0.0, env.now - max(t0, raw_first, cb_ready))
+    def _steps(self, sch):
+        """Per step: (new_w, new_i, out_start, psum bytes, compute, out_end, o_bytes, o_final,
+        fold tails and first-pass needs) as Python values."""
+        grid = (map(tuple, sch.column("fold_grid")) if sch.fold_grid is not None
+                else [None] * sch.steps)
+        tails: dict = {}
+        pe = self.pe
+        names = ("new_w", "new_i", "out_start", "psum_read", "compute", "folds", "out_end",
+                 "o_bytes", "o_final")
+        for step in zip(*(sch.column(n) for n in names), grid, strict=True):
+            compute, nfolds, fold_grid = step[4], step[5], step[9]
+            key = (compute, nfolds, fold_grid)
+            tail = tails.get(key)
+            if tail is None:
+                fold = compute / nfolds
+                tail = tails[key] = (*fold_tails(pe, fold, fold_grid),
+                                     *first_pass_needs(pe, fold, fold_grid))
+            yield (*step[:5], *step[6:9], tail)
+
+    def _weights_in(self, st, t0: float, token, new_input: bool) -> None:
+        """Charge the wait for a decoded weight tile (``token``) that began at ``t0``: after the
+        raw data arrived, first the codebook's doing, then the decoder's (while the step's input
+        is missing: DRAM)."""
+        now = self.env.now
+        self.w_first, raw_first, self.w_raw, self.w_done, cb_ready = token
+        if new_input and self.input_buf.ready:
+            raw_first = max(raw_first, min(now, self.input_buf.ready[0][0]))
+        cb = max(0.0, min(now, cb_ready) - max(t0, raw_first))
+        dec = max(0.0, now - max(t0, raw_first, cb_ready))
         st.stall_codebook += cb
         st.stall_decoder += dec
-        st.stall_dram += env.now - t0 - dec - cb
+        st.stall_dram += now - t0 - dec - cb
         self.holding_w = True
 
-    def _take_input(self, st):
-        env = self.env
-        if self.holding_i:
-            self.input_buf.release()
-        t0 = env.now
-        i_first, self.i_done = yield from self.input_buf.take()
-        self.i_first = i_first
-        yield from wait_until(env, i_first)
-        st.stall_dram += env.now - t0
-        self.holding_i = True
-
-    def _open_output(self, li: int, plan, psum: int, st):
-        env = self.env
-        t0 = env.now
-        yield from self.output_buf.reserve()
-        if psum:
-            done = self.port.access(env.now, li, "psum_read", plan.place.psum_read_addr, psum,
-                                    False)
-            yield from wait_until(env, done)
-        st.stall_dram += env.now - t0
-
-    def _compute(self, compute: float, nfolds: float, grid, st):
-        env = self.env
-        tail_w, tail_i = fold_tails(self.pe, compute / nfolds, grid)
-        sw, after_w, si, after_i = first_pass_needs(self.pe, compute / nfolds, grid)
-        finish = max(env.now + compute, self.w_done + tail_w, self.i_done + tail_i,
+    def _finish(self, compute: float, tails, st) -> float:
+        """When the step that starts now ends; charges its in-step stalls (the last fold of a
+        still-streaming operand)."""
+        now = self.env.now
+        tail_w, tail_i, sw, after_w, si, after_i = tails
+        finish = max(now + compute, self.w_done + tail_w, self.i_done + tail_i,
                      self.w_first + (self.w_done - self.w_first) * sw + after_w,
                      self.i_first + (self.i_done - self.i_first) * si + after_i)
         late_dec = max(0.0, self.w_done - max(self.w_raw, self.i_done))
-        extra = finish - env.now - compute
+        extra = finish - now - compute
         st.stall_decoder += min(extra, late_dec)
         st.stall_dram += extra - min(extra, late_dec)
-        yield from wait_until(env, finish)
-        st.compute += compute
+        return finish

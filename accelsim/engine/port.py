@@ -6,18 +6,26 @@ from accelsim.engine.stats import LayerStats
 
 
 class MemoryPort:
-    """Every DRAM request of the engine goes through here (one counters snapshot each)."""
+    """Every DRAM request of the engine goes through here (one counters snapshot each, unless
+    ``count_memory`` is False: then the layers' ``mem`` stay empty and only times and stream
+    bytes are measured, e.g. when a mapping is timed alone)."""
 
-    def __init__(self, memory, clock_MHz: float, stats: list[LayerStats]) -> None:
+    def __init__(self, memory, clock_MHz: float, stats: list[LayerStats],
+                 count_memory: bool = True) -> None:
         self.memory = memory
         self.ghz = clock_MHz / 1000.0
         self.stats = stats
         self.peak_bytes_per_cycle = memory.peak_GBps / self.ghz
-        self._last = memory.counters()
+        self.count_memory = count_memory
+        self._last = memory.counters() if count_memory else None
 
     def access(self, now: float, layer: int, stream: str, addr: int, nbytes: int, write: bool):
         """One request of one stream; returns its completion time (cycles)."""
-        return self.access_parts(now, layer, ((stream, nbytes),), addr, write)
+        if nbytes <= 0:
+            return now
+        st = self.stats[layer]
+        st.bytes[stream] = st.bytes.get(stream, 0) + nbytes
+        return self._request(now, st, addr, nbytes, write)
 
     def access_parts(self, now: float, layer: int, parts, addr: int, write: bool):
         """One request whose bytes belong to several streams (stored back to back)."""
@@ -29,7 +37,13 @@ class MemoryPort:
                 nbytes += size
         if nbytes <= 0:
             return now
+        return self._request(now, st, addr, nbytes, write)
+
+    def _request(self, now: float, st: LayerStats, addr: int, nbytes: int, write: bool):
+        """Issue the request; charge the memory's counter differences to ``st``."""
         done_ns = self.memory.request(now / self.ghz, int(addr), int(nbytes), write)
+        if not self.count_memory:
+            return max(now, done_ns * self.ghz)
         after = self.memory.counters()
         before, self._last = self._last, after
         mem = st.mem

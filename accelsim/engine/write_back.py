@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from accelsim.engine.stats import wait_until
-
 
 class WriteBackUnit:
     """Takes ``(layer, step, bytes, final, last)`` tokens from the output buffer, writes each to
@@ -15,14 +13,18 @@ class WriteBackUnit:
         self.output_buf, self.events = output_buf, events
 
     def run(self):
-        env = self.env
+        env, output_buf = self.env, self.output_buf
+        addrs: dict[int, list] = {}
         while True:
-            li, step, nbytes, final, last = yield from self.output_buf.take()
+            token = output_buf.ready.popleft() if output_buf.ready else (yield output_buf.token_event())
+            li, step, nbytes, final, last = token
             stream = "output" if final else "psum_write"
-            addr = int(self.plans[li].place.o_addr[step])
-            done = self.port.access(env.now, li, stream, addr, nbytes, True)
-            yield from wait_until(env, done)
-            self.output_buf.release()
+            if li not in addrs:
+                addrs = {li: self.plans[li].place.o_addr.tolist()}
+            done = self.port.access(env.now, li, stream, addrs[li][step], nbytes, True)
+            if done > env.now:
+                yield env.timeout(done - env.now)
+            output_buf.release()
             if last:
                 self.stats[li].wb_end = env.now
                 self.events.written[li].succeed()

@@ -79,13 +79,32 @@ def _vector_plan(i, layer, arch, resident, sizes, deps) -> LayerPlan:
                      deps=deps)
 
 
+SCHEDULE_CACHE_SIZE = 64
+_schedules: dict = {}
+
+
+def schedule(layer, mp: Mapping, pe, fmt, ops: Operands) -> Schedule:
+    """:func:`~accelsim.plan.schedule.build_schedule` of a layer, shared by every layer of the
+    same shape, tiling, array and operand bytes (a transformer's blocks, a mapping simulated
+    during selection and then planned)."""
+    key = (layer.groups, layer.M, layer.K, layer.N, layer.in_elems, mp.Gt, mp.Mt, mp.Kt, mp.Nt,
+           mp.order, mp.dataflow, pe.rows, pe.cols, tuple(fmt.streams.items()), ops.in_bytes,
+           ops.out_bytes)
+    sched = _schedules.get(key)
+    if sched is None:
+        sched = build_schedule(layer, mp, mp.dataflow, pe.rows, pe.cols, fmt.streams,
+                               ops.in_bytes, ops.out_bytes)
+        if len(_schedules) >= SCHEDULE_CACHE_SIZE:
+            _schedules.pop(next(iter(_schedules)))
+        _schedules[key] = sched
+    return sched
+
+
 def layer_plan(index: int, layer, fmt, mp: Mapping, arch, ops: Operands, w_base: int = 0,
                deps: tuple[int, ...] = ()) -> LayerPlan:
     """The plan of one weight or matmul layer under mapping ``mp`` (``deps``: the layers whose
     outputs it reads)."""
-    pe = arch.pe_array
-    sched = build_schedule(layer, mp, mp.dataflow, pe.rows, pe.cols, fmt.streams, ops.in_bytes,
-                           ops.out_bytes)
+    sched = schedule(layer, mp, arch.pe_array, fmt, ops)
     decode = TileDecoder(layer, fmt, mp, arch) if fmt.compressed else None
     return LayerPlan(layer, fmt, mp, sched, place_layer(index, sched, w_base), decode, deps=deps)
 

@@ -12,7 +12,7 @@ again costs its bytes again. With every tile fetched once, the fetched bytes equ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,10 +51,20 @@ class Schedule:
     """Per step, (row folds, column folds) of one group (shape ``(steps, 2)``): folds walk the
     row blocks outermost, so an operand indexed by row block alone is reused across the column
     folds. None for steps without MACs."""
+    _lists: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def steps(self) -> int:
         return len(self.compute)
+
+    def column(self, name: str) -> list:
+        """The per-step array ``name`` as a Python list (made once: the engine walks it step by
+        step, and identical layers share one schedule). Schedules are not changed after they
+        are built."""
+        col = self._lists.get(name)
+        if col is None:
+            col = self._lists[name] = getattr(self, name).tolist()
+        return col
 
 
 def split_bytes(total: int, weights: np.ndarray) -> np.ndarray:

@@ -31,7 +31,8 @@ DRAM_OWN_KEYS = ("channels", "ranks", "channel_width_bits", "timing")
 @lru_cache(maxsize=1)
 def arch_presets() -> dict[str, dict]:
     """Architecture presets by name (``accelsim/data/arch_presets.yaml``)."""
-    return yaml.safe_load((DATA / "arch_presets.yaml").read_text())
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where available: same data
+    return yaml.load((DATA / "arch_presets.yaml").read_text(), Loader=loader)  # noqa: S506
 
 
 def read_yaml(path: Path, what: str = "file") -> Any:

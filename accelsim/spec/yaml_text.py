@@ -26,8 +26,14 @@ class YamlSyntaxError(ConfigError):
     """Text that is not YAML at all (as opposed to YAML that breaks a limit)."""
 
 
-class _NoDuplicates(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping."""
+_FAST = getattr(yaml, "CSafeLoader", None)
+"""libyaml's parser where PyYAML has it: text it accepts is read with it (the same data, several
+times faster); anything it refuses is read again by the pure-Python parser, whose messages the
+errors quote."""
+
+
+class _UniqueKeys:
+    """Loader mixin that refuses a key given twice in one mapping."""
 
     label = "<yaml>"
 
@@ -47,16 +53,23 @@ class _NoDuplicates(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+class _NoDuplicates(_UniqueKeys, yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping."""
+
+
+_NoDuplicatesFast = None if _FAST is None else type("_NoDuplicatesFast", (_UniqueKeys, _FAST), {})
+
+
 def _where(mark) -> str:
     return f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
 
 
-def check_shape(text: str, label: str) -> None:
+def check_shape(text: str, label: str, parser=yaml.SafeLoader) -> None:
     """Refuse over-deep nesting and alias expansion past ``MAX_VALUES`` (one pass over events)."""
     counts = [0]  # values inside each open collection
     anchors: dict[str, int] = {}
     opened: list[str | None] = []
-    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+    for ev in yaml.parse(text, Loader=parser):
         if isinstance(ev, yaml.CollectionStartEvent):
             if len(opened) >= MAX_DEPTH:
                 raise ConfigError(f"{label}:{_where(ev.start_mark)} nested more than {MAX_DEPTH} "
@@ -101,6 +114,12 @@ def decode(raw: bytes, label: str) -> str:
 
 def parse_text(text: str, label: str) -> Any:
     """Parse YAML text with the checks above; syntax errors name the line and column."""
+    if _FAST is not None:
+        try:
+            check_shape(text, label, _FAST)
+            return yaml.load(text, Loader=type("_Fast", (_NoDuplicatesFast,), {"label": label}))  # noqa: S506
+        except (yaml.YAMLError, ConfigError, RecursionError):
+            pass  # read again below, for the pure-Python parser's message
     loader = type("_Loader", (_NoDuplicates,), {"label": label})
     try:
         check_shape(text, label)
