@@ -31,7 +31,7 @@ import re
 import sys
 from pathlib import Path
 
-from accelsim.plots.common import save
+from accelsim.plots.common import save_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "experiments" / "out" / "cr_tables"
@@ -248,10 +248,7 @@ def plot(zoo: list[dict], paper: dict, base: Path) -> list[Path]:
     axes[-1].plot([], [], color="grey", ls="--", lw=0.8, label="16× (paper omits ≤ 16×)")
     axes[-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle("Compression ratio vs k: lines = ours (zoo shapes), hollow markers = paper")
-    fig.tight_layout()
-    paths = save(fig, base.parent, base.stem)
-    plt.close(fig)
-    return paths
+    return save_figure(fig, base)
 
 
 def main(argv=None) -> int:

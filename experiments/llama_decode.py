@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from accelsim.plots.common import save
+from accelsim.plots.common import save_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "experiments" / "out" / "llama_decode"
@@ -178,10 +178,7 @@ def plot(rows: list[dict], base: Path) -> list[Path]:
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"LLaMA-2-7B decode, context {CONTEXT}, edge NPU 32×32 os @ 800 MHz, 512 KiB "
                  "weight buffer (synthetic uniform indices)", fontsize=10)
-    fig.tight_layout()
-    paths = save(fig, base.parent, base.stem)
-    plt.close(fig)
-    return paths
+    return save_figure(fig, base)
 
 
 def main(argv=None) -> int:

@@ -69,6 +69,16 @@ def save(fig, out_dir: Path, stem: str, formats=FORMATS) -> list[Path]:
     return paths
 
 
+def save_figure(fig, base: Path, formats=FORMATS) -> list[Path]:
+    """Lay out ``fig``, write ``base`` + ``.png`` / ``.svg`` atomically and close it; the paths."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    paths = save(fig, Path(base).parent, Path(base).stem, formats)
+    plt.close(fig)
+    return paths
+
+
 def _split_unit(key: str) -> tuple[str, str | None]:
     base, _, unit = key.rpartition("_")
     if base and unit in UNITS:
