@@ -49,11 +49,11 @@ class DecoderUnit:
         st.decoder_conflicts += conflicts
         st.codebook_reads += lookups * decode.entry_bytes * decode.passes
         # every pass but the last only scans: weights come out during the last pass, and
-        # the array's first tick needs ``lead`` of the first fold's weights
-        last = cycles if decode.passes == 1 else decode.last_pass(tile)
+        # the array's first tick needs ``lead`` of the first fold's weights, out of the pipeline
+        last = decode.last_pass(tile)
         per_fold = last / nfolds
-        before_last = cycles - last
+        before_last = cycles - decode.depth - last
         done = max(now + cycles, raw_done + per_fold)
-        first = now + before_last + per_fold * lead
+        first = now + before_last + decode.first_out(tile, lead / nfolds)
         self.decoded.fill((first, raw_first, raw_done, done, now))
         return done
