@@ -22,10 +22,13 @@ class CodebookDma:
         """The buffer's write port: a load is in no sooner than its bytes pass through it."""
 
     def _read(self, li: int, addr: int, nbytes: int):
-        """Read ``nbytes`` of layer ``li``'s codebook into the buffer (blocking)."""
-        done = self.port.access(self.env.now, li, "codebook", addr, nbytes, False)
-        done = max(done, self.env.now + -(-nbytes // self.fill_B_per_cycle))
-        yield self.env.timeout(max(0.0, done - self.env.now))
+        """Read ``nbytes`` of layer ``li``'s codebook into the buffer (blocking); returns the
+        cycles it took."""
+        start = self.env.now
+        done = self.port.access(start, li, "codebook", addr, nbytes, False)
+        done = max(done, start + -(-nbytes // self.fill_B_per_cycle))
+        yield self.env.timeout(max(0.0, done - start))
+        return self.env.now - start
 
     def run(self):
         ev = self.events
@@ -48,14 +51,18 @@ class CodebookDma:
             ev.codebook_ready[li].succeed()
             resident_since = li
 
-    def load_slices(self, li: int):
-        """Multi-pass layers: read every codebook slice in again for one tile (blocking).
+    def load_slices(self, li: int, pass_cycles: list[float]):
+        """Multi-pass layers: read every codebook slice in again for one tile and run every
+        pass but the last over it (blocking); returns the cycles spent loading slices.
 
-        The buffer holds one slice, so each slice is its own request, issued when the one
-        before it is in (its pass has to finish with the buffer first: the decode cycles of the
-        passes are charged by the decoder)."""
+        The buffer holds one slice, so each slice is its own request, issued when the pass over
+        the one before it is over (``pass_cycles``: the decoder's cycles per pass)."""
         plan = self.plans[li]
         size, passes = plan.codebook_bytes, plan.decode.passes
         per = -(-size // passes)
-        for off in range(0, size, per):
-            yield from self._read(li, plan.place.codebook_addr + off, min(per, size - off))
+        loading = 0.0
+        for p, off in enumerate(range(0, size, per)):
+            loading += yield from self._read(li, plan.place.codebook_addr + off, min(per, size - off))
+            if p < passes - 1:
+                yield self.env.timeout(pass_cycles[p])
+        return loading

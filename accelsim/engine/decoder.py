@@ -30,30 +30,33 @@ class DecoderUnit:
                 yield env.timeout(raw_first - env.now)
             if not ev.codebook_ready[li].processed:
                 yield ev.codebook_ready[li]
+            cb_ready = env.now
             if decode.passes > 1:
-                yield from self.codebook_dma.load_slices(li)
-            done = self._decode(li, decode, tile, nfolds, raw_first, raw_done, lead)
+                cb_ready += yield from self.codebook_dma.load_slices(li, decode.pass_cycles(tile))
+            done = self._decode(li, decode, tile, (nfolds, raw_first, raw_done, lead, cb_ready))
             if done > env.now:
                 yield env.timeout(done - env.now)
             left[li] -= 1
             if left[li] == 0:
                 ev.decoded[li].succeed()
 
-    def _decode(self, li: int, decode, tile: int, nfolds: float, raw_first: float,
-                raw_done: float, lead: float) -> float:
-        """Start decoding a tile now (its codebook is resident): charge the decoder's work, hand
-        the tile's token to the PE array; returns when the last weight is decoded."""
+    def _decode(self, li: int, decode, tile: int, timing: tuple) -> float:
+        """Start the last pass over a tile now (its codebook, or last slice, is resident; the
+        passes before it are over): charge the decoder's work, hand the tile's token to the PE
+        array; returns when the last weight is decoded. ``timing``: the tile's folds, first and
+        last raw byte, lead share, and when it would have had its codebook with no pass before
+        (the codebook's stall ends there, the decoder's begins)."""
+        nfolds, raw_first, raw_done, lead, cb_ready = timing
         st, now = self.stats[li], self.env.now
         cycles, conflicts, lookups = decode(tile)
         st.decoder_busy += cycles
         st.decoder_conflicts += conflicts
         st.codebook_reads += lookups * decode.entry_bytes * decode.passes
         # every pass but the last only scans: weights come out during the last pass, and
-        # the array's first tick needs ``lead`` of the first fold's weights
-        last = cycles if decode.passes == 1 else decode.last_pass(tile)
+        # the array's first tick needs ``lead`` of the first fold's weights, out of the pipeline
+        last = decode.last_pass(tile)
         per_fold = last / nfolds
-        before_last = cycles - last
-        done = max(now + cycles, raw_done + per_fold)
-        first = now + before_last + per_fold * lead
-        self.decoded.fill((first, raw_first, raw_done, done, now))
+        done = max(now + last + decode.depth, raw_done + per_fold)
+        first = now + decode.first_out(tile, lead / nfolds)
+        self.decoded.fill((first, raw_first, raw_done, done, cb_ready))
         return done

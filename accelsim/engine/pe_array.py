@@ -71,6 +71,11 @@ class PeArrayUnit:
         self.weight_buf, self.input_buf, self.output_buf, self.decoded = buffers
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
+        # ws / is: a step's first fold preloads its stationary block (R ticks) before the
+        # streamed operand's first vector is injected, so that one may arrive R cycles later
+        preload = float(pe.rows) if pe.dataflow in ("ws", "is") else 0.0
+        self.skew_w = preload if pe.dataflow == "is" else 0.0
+        self.skew_i = preload if pe.dataflow == "ws" else 0.0
 
     def run(self):
         for li, plan in enumerate(self.plans):
@@ -105,16 +110,16 @@ class PeArrayUnit:
                     weight_buf.release()
                 t0 = env.now
                 token = decoded.ready.popleft() if decoded.ready else (yield decoded.token_event())
-                if token[0] > env.now:
-                    yield env.timeout(token[0] - env.now)
+                if token[0] - self.skew_w > env.now:
+                    yield env.timeout(token[0] - self.skew_w - env.now)
                 self._weights_in(st, t0, token, new_i)
             if new_i:
                 if self.holding_i:
                     input_buf.release()
                 t0 = env.now
                 token = input_buf.ready.popleft() if input_buf.ready else (yield input_buf.token_event())
-                if token[0] > env.now:
-                    yield env.timeout(token[0] - env.now)
+                if token[0] - self.skew_i > env.now:
+                    yield env.timeout(token[0] - self.skew_i - env.now)
                 self.i_first, self.i_done = token
                 st.stall_dram += env.now - t0
                 self.holding_i = True

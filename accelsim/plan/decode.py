@@ -57,8 +57,10 @@ class TileDecoder:
         self.passes = max(1, -(-fmt.codebook_bytes // int(cap)))
         self.vec_per_row = -(-layer.K // fmt.d)
         self._cache: dict[int, tuple[float, float, int]] = {}
-        self._last: dict[int, float] = {}
-        self._sample: tuple[int, int, int | None] | None = None
+        self._last: dict[int, np.ndarray] = {}
+        """Per tile: cumulative cycles of the last pass's groups."""
+        self._sample: tuple | None = None
+        self._passes: dict[int, list[float]] = {}
 
     def _block(self, tile: int) -> tuple[range, range, int, int]:
         """A weight tile's groups, output rows within a group, and vector columns [c0, c1)."""
@@ -84,24 +86,34 @@ class TileDecoder:
         groups, rows, c0, c1 = self._block(tile)
         return len(groups) * len(rows) * (c1 - c0)
 
-    def _cycles(self, idx: np.ndarray) -> tuple[int, int, int]:
-        """(cycles, conflicts, cycles of the last pass) to decode ``idx``, in as many passes as
-        the codebook needs."""
+    def _group_costs(self, worst: np.ndarray) -> np.ndarray:
+        return np.maximum(worst.astype(np.int64) * self.reads, 1)
+
+    def _cycles(self, idx: np.ndarray) -> tuple[int, int, np.ndarray, list[int]]:
+        """(cycles, conflicts, cycles of each group of the last pass, cycles of each pass) to
+        decode ``idx``, in as many passes as the codebook needs."""
         if self.passes == 1:
-            return (*decode_cycles(idx, self.lookups, self.banks, self.reads), None)
+            cycles, conflicts = decode_cycles(idx, self.lookups, self.banks, self.reads)
+            if len(idx) == 0:
+                return cycles, conflicts, np.zeros(0, dtype=np.int64), [cycles]
+            gid = np.arange(len(idx)) // self.lookups
+            counts = np.bincount(gid * self.banks + idx % self.banks,
+                                 minlength=(int(gid[-1]) + 1) * self.banks)
+            return cycles, conflicts, counts.reshape(-1, self.banks).max(axis=1) * self.reads, [cycles]
         # every pass scans the whole stream, lookups_per_cycle positions a cycle; a group costs
         # its busiest bank's lookups of the resident slice, at least the one cycle of the scan
         n, banks = len(idx), self.banks
         groups = -(-n // self.lookups)
         key = (np.arange(n) // self.lookups) * banks + idx % banks
-        cycles = conflicts = last = 0
+        conflicts, per_pass = 0, []
+        last = np.zeros(0, dtype=np.int64)
         for mine in (idx // -(-self.fmt.k // self.passes))[None, :] == np.arange(self.passes)[:, None]:
             worst = np.bincount(key, weights=mine, minlength=groups * banks).reshape(groups, banks)
             worst = worst.max(axis=1).astype(np.int64)
-            last = int(np.maximum(worst * self.reads, 1).sum())
-            cycles += last
+            last = self._group_costs(worst)
+            per_pass.append(int(last.sum()))
             conflicts += int(np.maximum(worst - 1, 0).sum()) * self.reads
-        return cycles, conflicts, last
+        return sum(per_pass), conflicts, last, per_pass
 
     def __call__(self, tile: int) -> tuple[float, float, int]:
         """(decode cycles, conflict cycles, codebook lookups) of one weight tile."""
@@ -112,13 +124,18 @@ class TileDecoder:
             if self._sample is None:
                 self._sample = self._cycles(self.fmt.sample_indices(SAMPLE_GROUPS * self.lookups))
             scale = n / (SAMPLE_GROUPS * self.lookups)
-            cycles, conflicts, last = (None if x is None else x * scale for x in self._sample)
+            cycles, conflicts, last, per_pass = self._sample
+            cycles, conflicts = cycles * scale, conflicts * scale
+            per_pass = [c * scale for c in per_pass]
+            # a sampled stream decodes at its mean group cost
+            last = np.full(-(-n // self.lookups), last.sum() * scale / max(1, -(-n // self.lookups)))
         else:
             idx = self.tile_indices(tile)
             n = len(idx)
-            cycles, conflicts, last = self._cycles(idx)
+            cycles, conflicts, last, per_pass = self._cycles(idx)
         self._cache[tile] = (float(cycles + self.depth), float(conflicts), n)
-        self._last[tile] = float(cycles if last is None else last)
+        self._passes[tile] = [float(c) for c in per_pass]
+        self._last[tile] = np.cumsum(last, dtype=float)
         return self._cache[tile]
 
     def last_pass(self, tile: int) -> float:
@@ -126,4 +143,23 @@ class TileDecoder:
         pass; ``pipeline_depth`` not included): the pass in which its weights come out."""
         if tile not in self._last:
             self(tile)
-        return self._last[tile]
+        cum = self._last[tile]
+        return float(cum[-1]) if len(cum) else 0.0
+
+    def pass_cycles(self, tile: int) -> list[float]:
+        """Decode cycles of each of a weight tile's passes over the codebook
+        (``pipeline_depth`` not included)."""
+        if tile not in self._passes:
+            self(tile)
+        return self._passes[tile]
+
+    def first_out(self, tile: int, share: float) -> float:
+        """Cycles from the start of a weight tile's last pass until the first ``share`` of its
+        lookups are decoded and out of the pipeline: the groups holding them (a group's
+        weights come out together, when its busiest bank is done) plus ``pipeline_depth``."""
+        n = self(tile)[2]
+        cum = self._last[tile]
+        if n == 0 or len(cum) == 0:
+            return float(self.depth)
+        want = max(1, int(np.ceil(share * n - 1e-9)))
+        return float(cum[min(len(cum), -(-want // self.lookups)) - 1]) + self.depth
