@@ -11,8 +11,6 @@ arrived at one instant predicts none.
 
 from __future__ import annotations
 
-import numpy as np
-
 MAX_CLOSING = 8  # rows remembered per bank between their conflict and their precharge
 NO_ROW = -1
 NEVER = -1.0  # no arrival seen
@@ -22,10 +20,10 @@ class BankState:
     """Row state of every bank of a DRAM system (global bank ids, see :mod:`.mapper`)."""
 
     def __init__(self, n_banks: int, bursts_per_row: int, hold_cycles: float, tCCD_L: float) -> None:
-        self.open_row = np.full(n_banks, NO_ROW, dtype=np.int64)
-        self.epoch = np.zeros(n_banks, dtype=np.int64)
-        self.col_ok = np.zeros(n_banks)
-        self.pre_ok = np.zeros(n_banks)
+        self.open_row = [NO_ROW] * n_banks
+        self.epoch = [0] * n_banks  # refresh count when the row was (last) used
+        self.col_ok = [0.0] * n_banks
+        self.pre_ok = [0.0] * n_banks
         self.closing: list[list[tuple]] = [[] for _ in range(n_banks)]  # (row, epoch, col_ok, pre, arr)
         self.arrivals = [(NEVER, NEVER)] * n_banks  # last two distinct arrival times at the open row
         self.bursts = [1] * n_banks  # bursts of the last request on the bank
@@ -84,11 +82,11 @@ class BankState:
         if x >= self.last_cas[gb]:
             self.last_cas[gb], self.last_col[gb] = x, col
 
-    def forget_streams(self, banks: np.ndarray) -> None:
+    def forget_streams(self, banks: list[int]) -> None:
         """After a bulk transfer: no closing rows or arrival history on ``banks``."""
         if not self.tracked:
             return
-        for b in self.tracked.intersection(banks.tolist()):
+        for b in self.tracked.intersection(banks):
             self.closing[b], self.arrivals[b] = [], (NEVER, NEVER)
             self.tracked.discard(b)
 
