@@ -31,16 +31,16 @@ class BulkTimer:
         spec, nr, b = self.spec, self.spec.ranks, self.banks
         p, base = self.layout.plan(g0, n)
         fb, epoch, open_row = p.fb, b.epoch, b.open_row
-        if nr == 1:
-            ref = self.refresh.count(0, t)
-            valid = [epoch[g] >= ref for g in fb]
-        else:
-            refs = [self.refresh.count(r, t) for r in range(nr)]
-            valid = [epoch[g] >= refs[r] for g, r in zip(fb, p.fb_ra, strict=True)]
-        open_rows = [open_row[g] for g in fb]
         nrows = spec.rows
         rows = [(r + base) % nrows for r in p.fb_row] if base else p.fb_row
-        hit = [v and o == r for v, o, r in zip(valid, open_rows, rows, strict=True)]
+        if nr == 1:
+            ref = self.refresh.count(0, t)
+            refs = [ref]
+            hit = [epoch[g] >= ref and open_row[g] == r for g, r in zip(fb, rows, strict=True)]
+        else:
+            refs = [self.refresh.count(r, t) for r in range(nr)]
+            hit = [epoch[g] >= refs[ra] and open_row[g] == r
+                   for g, ra, r in zip(fb, p.fb_ra, rows, strict=True)]
         n_acts = p.static_acts + len(fb) - sum(hit)
         if len(p.channels) == 1 and nr == 1:
             acts_rank = [n_acts] * spec.channels
@@ -49,7 +49,7 @@ class BulkTimer:
             for h, rk in zip(hit, p.fb_rk, strict=True):
                 if not h:
                     acts_rank[rk] += 1
-        d0s = self._first_data(p, t, hit, valid, open_rows, w)
+        d0s = self._first_data(p, t, hit, refs, w)
         done, start, end = t, [0.0] * spec.channels, [0.0] * spec.channels
         for cp in p.channels:
             act_span = self.layout.act_span(max(acts_rank[cp.ch * nr : cp.ch * nr + nr]))
@@ -63,21 +63,21 @@ class BulkTimer:
         c["row_hits"] += n - n_acts
         return done
 
-    def _first_data(self, p: RequestPlan, t: float, hit: list, valid: list, open_rows: list,
-                    w: bool) -> list[float]:
-        """Per channel: when the banks of its first block (every lane) can all deliver data."""
+    def _first_data(self, p: RequestPlan, t: float, hit: list, refs: list, w: bool) -> list[float]:
+        """Per channel: when the banks of its first block (every lane) can all deliver data
+        (``refs``: refresh count per local rank at ``t``)."""
         tm, b, closed = self.t, self.banks, self.spec.closed_page
         lat = tm.CWL if w else tm.CL
         d0 = [t] * self.spec.channels
         for i, ch, gb in p.lead_items:
             if hit[i]:
-                ready = max(t, float(b.col_ok[gb])) + lat
+                ready = max(t, b.col_ok[gb]) + lat
             else:
-                pre = float(b.pre_ok[gb])
+                pre = b.pre_ok[gb]
                 if closed:  # the bank precharged after its last access
                     ready = (max(t, pre + tm.tRP) if pre > 0 else t) + tm.tRCD + lat
                 else:  # (re)opened before data flows
-                    again = valid[i] and open_rows[i] >= 0
+                    again = b.epoch[gb] >= refs[p.fb_ra[i]] and b.open_row[gb] >= 0
                     ready = (max(t, pre) + tm.tRP if again else t) + tm.tRCD + lat
             if ready > d0[ch]:
                 d0[ch] = ready
