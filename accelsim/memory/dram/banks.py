@@ -82,6 +82,18 @@ class BankState:
         if x >= self.last_cas[gb]:
             self.last_cas[gb], self.last_col[gb] = x, col
 
+    def close_rows(self, banks: list[int], rows: list[int], epochs: list[int], pre: list[float],
+                   back: float) -> None:
+        """After a bulk transfer: ``banks`` keep ``rows`` open (refresh ``epochs``), precharge no
+        earlier than ``pre`` and take column commands no earlier than ``pre - back``."""
+        open_row, epoch, pre_ok, col_ok = self.open_row, self.epoch, self.pre_ok, self.col_ok
+        for g, row, ep, x in zip(banks, rows, epochs, pre, strict=True):
+            open_row[g], epoch[g] = row, ep
+            if x > pre_ok[g]:
+                pre_ok[g] = x
+            if x - back > col_ok[g]:
+                col_ok[g] = x - back
+
     def forget_streams(self, banks: list[int]) -> None:
         """After a bulk transfer: no closing rows or arrival history on ``banks``."""
         if not self.tracked:

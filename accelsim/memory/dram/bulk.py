@@ -32,15 +32,15 @@ class BulkTimer:
         p, base = self.layout.plan(g0, n)
         fb, epoch, open_row = p.fb, b.epoch, b.open_row
         nrows = spec.rows
-        rows = [(r + base) % nrows for r in p.fb_row] if base else p.fb_row
         if nr == 1:
             ref = self.refresh.count(0, t)
             refs = [ref]
-            hit = [epoch[g] >= ref and open_row[g] == r for g, r in zip(fb, rows, strict=True)]
+            hit = [epoch[g] >= ref and open_row[g] == (r + base) % nrows
+                   for g, r in zip(fb, p.fb_row, strict=True)]
         else:
             refs = [self.refresh.count(r, t) for r in range(nr)]
-            hit = [epoch[g] >= refs[ra] and open_row[g] == r
-                   for g, ra, r in zip(fb, p.fb_ra, rows, strict=True)]
+            hit = [epoch[g] >= refs[ra] and open_row[g] == (r + base) % nrows
+                   for g, ra, r in zip(fb, p.fb_ra, p.fb_row, strict=True)]
         n_acts = p.static_acts + len(fb) - sum(hit)
         if len(p.channels) == 1 and nr == 1:
             acts_rank = [n_acts] * spec.channels
@@ -110,29 +110,30 @@ class BulkTimer:
         once its last block is done (its channel's transfer runs from ``start`` to ``end``)."""
         tm, b, spec = self.t, self.banks, self.spec
         after = tm.tWR if w else tm.tRTP - tm.CL - spec.tBL  # from the last data end
-        if len(p.channels) == 1:
+        # it precharges at ``close``; later hits come after its last column command here
+        back = tm.tWR + spec.tBL + tm.CWL if w else tm.tRTP
+        nrows, closed = spec.rows, spec.closed_page
+        if len(p.channels) == 1 and spec.ranks == 1:  # the common case, in one pass
             ch = p.channels[0].ch
             span, s_after = end[ch] - start[ch], start[ch] + after
-            close = [f * span + s_after for f in p.lb_frac]
+            ep = self.refresh.count(0, done)
+            open_row, epoch, pre_ok, col_ok = b.open_row, b.epoch, b.pre_ok, b.col_ok
+            for g, r, f in zip(p.lb, p.lb_row, p.lb_frac, strict=True):
+                x = f * span + s_after
+                open_row[g], epoch[g] = -1 if closed else (r + base) % nrows, ep
+                if x > pre_ok[g]:
+                    pre_ok[g] = x
+                x -= back
+                if x > col_ok[g]:
+                    col_ok[g] = x
         else:
             close = [f * (end[c] - start[c]) + (start[c] + after)
                      for f, c in zip(p.lb_frac, p.lb_ch, strict=True)]
-        nrows = spec.rows
-        rows = [(r + base) % nrows for r in p.lb_row] if base else p.lb_row
-        if spec.closed_page:
-            rows = [-1] * len(rows)
-        if spec.ranks == 1:
-            epochs = [self.refresh.count(0, done)] * len(close)
-        else:
-            epochs = [self.refresh.count(r, x - after) for r, x in zip(p.lb_ra, close, strict=True)]
-        # it precharges at ``close``; later hits come after its last column command here
-        back = tm.tWR + spec.tBL + tm.CWL if w else tm.tRTP
-        open_row, epoch, pre_ok, col_ok = b.open_row, b.epoch, b.pre_ok, b.col_ok
-        for g, row, ep, x in zip(p.lb, rows, epochs, close, strict=True):
-            open_row[g], epoch[g] = row, ep
-            if x > pre_ok[g]:
-                pre_ok[g] = x
-            if x - back > col_ok[g]:
-                col_ok[g] = x - back
+            rows = [-1 if closed else (r + base) % nrows for r in p.lb_row]
+            if spec.ranks == 1:
+                epochs = [self.refresh.count(0, done)] * len(close)
+            else:
+                epochs = [self.refresh.count(r, x - after) for r, x in zip(p.lb_ra, close, strict=True)]
+            b.close_rows(p.lb, rows, epochs, close, back)
         if b.tracked:
             b.forget_streams(p.lb)
