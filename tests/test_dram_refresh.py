@@ -1,0 +1,27 @@
+"""The refresh schedule answers from a cached span of cycles without changing any count."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accelsim.memory.dram.presets import PRESET_NAMES, resolve
+from accelsim.memory.dram.refresh import Refresh
+from accelsim.spec.config import DramConfig
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(preset=st.sampled_from(PRESET_NAMES), ranks=st.sampled_from([1, 2, 4]),
+       xs=st.lists(st.tuples(st.integers(0, 3), st.floats(-100.0, 1e6)), max_size=60))
+def test_cached_counts_equal_fresh_counts(preset, ranks, xs):
+    """Any sequence of questions (any rank, any order, refresh boundaries included) gets the
+    count a fresh schedule computes: the k-th refresh starts at offset + (k - 1) × tREFI."""
+    timing = resolve(DramConfig(preset=preset)).timing
+    cached = Refresh(timing, ranks)
+    for ra, x in xs:
+        ra %= ranks
+        k = int(x // timing.tREFI)
+        for y in (x, cached.offset[ra] + k * timing.tREFI):  # also exactly on a refresh start
+            fresh = Refresh(timing, ranks).count(ra, y)
+            assert cached.count(ra, y) == fresh
+            assert fresh == sum(1 for j in range(k + 3) if cached.offset[ra] + j * timing.tREFI <= y)
