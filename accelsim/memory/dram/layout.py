@@ -179,7 +179,7 @@ class BulkLayout:
             i0 = int(np.searchsorted(vch, ch))
             il = int(np.searchsorted(vch, ch, side="right")) - 1
             b0, bl = int(gb[i0]), int(gb[il])
-            shares = [(r, float(s) / n_c[ch]) for r, s in enumerate(per_rank[ch]) if s > 0]
+            shares = [(r, float(s) / float(n_c[ch])) for r, s in enumerate(per_rank[ch]) if s > 0]
             static = self.duration(int(n_c[ch]), int(blocks[ch]), float(bank_acts[ch].max()))
             channels.append(ChannelPlan(
                 ch, int(n_c[ch]), static, shares, (b0 // nb) % nr,
