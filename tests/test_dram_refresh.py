@@ -1,4 +1,4 @@
-"""The refresh schedule answers from a cached span of cycles without changing any count."""
+"""Refresh counts: the same whatever was asked before, and the closed form of the schedule."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from accelsim.spec.config import DramConfig
        xs=st.lists(st.tuples(st.integers(0, 3), st.floats(-100.0, 1e6)), max_size=60))
 def test_cached_counts_equal_fresh_counts(preset, ranks, xs):
     """Any sequence of questions (any rank, any order, refresh boundaries included) gets the
-    count a fresh schedule computes: the k-th refresh starts at offset + (k - 1) × tREFI."""
+    count a fresh schedule computes (the schedule keeps state between questions), and that is
+    the number of refresh starts offset + j × tREFI (j = 0, 1, ...) at or before the cycle."""
     timing = resolve(DramConfig(preset=preset)).timing
     cached = Refresh(timing, ranks)
     for ra, x in xs:

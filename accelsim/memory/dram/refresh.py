@@ -15,27 +15,9 @@ class Refresh:
         self.t = timing
         self.offset = [timing.tREFI * (r + 0.5) / ranks for r in range(ranks)]
         self.free = [(0.0, 0.0)] * ranks  # the latest known refresh-free window [lo, hi) per rank
-        # per rank: cycles [lo, hi) that all have count k, for the latest two counts asked
-        self._span = [(0.0, 0.0, 0)] * ranks
-        self._span2 = [(0.0, 0.0, 0)] * ranks
 
     def count(self, ra: int, x: float) -> int:
         """Refreshes of local rank ``ra`` started at or before cycle ``x``."""
-        lo, hi, k = self._span[ra]
-        if lo <= x < hi:
-            return k
-        lo, hi, k = self._span2[ra]
-        if lo <= x < hi:
-            return k
-        k = self._count(ra, x)
-        off, refi = self.offset[ra], self.t.tREFI
-        lo, hi = (-math.inf, off) if k == 0 else (off + (k - 1) * refi, off + k * refi)
-        # the count is monotone in x: both ends agreeing makes the whole span exact
-        if self._count(ra, lo) == k and self._count(ra, math.nextafter(hi, -math.inf)) == k:
-            self._span2[ra], self._span[ra] = self._span[ra], (lo, hi, k)
-        return k
-
-    def _count(self, ra: int, x: float) -> int:
         off = self.offset[ra]
         return int((x - off) // self.t.tREFI) + 1 if x >= off else 0
 
@@ -45,7 +27,7 @@ class Refresh:
         if lo <= x < hi:  # fast path: inside the current refresh-free window
             return x
         t = self.t
-        k = self._count(ra, x + t.tRP) - 1
+        k = self.count(ra, x + t.tRP) - 1
         start = self.offset[ra] + k * t.tREFI
         if k >= 0 and x < start + t.tRFC:
             return start + t.tRFC
