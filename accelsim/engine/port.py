@@ -47,6 +47,8 @@ class MemoryPort:
         after = self.memory.counters()
         before, self._last = self._last, after
         mem = st.mem
+        if not mem:  # the layer's first request: every counter starts at 0
+            mem.update(dict.fromkeys(after, 0.0))
         for key, val in after.items():
-            mem[key] = mem.get(key, 0.0) + val - before[key]
+            mem[key] = mem[key] + val - before[key]
         return max(now, done_ns * self.ghz)

@@ -11,8 +11,6 @@ arrived at one instant predicts none.
 
 from __future__ import annotations
 
-import numpy as np
-
 MAX_CLOSING = 8  # rows remembered per bank between their conflict and their precharge
 NO_ROW = -1
 NEVER = -1.0  # no arrival seen
@@ -22,10 +20,10 @@ class BankState:
     """Row state of every bank of a DRAM system (global bank ids, see :mod:`.mapper`)."""
 
     def __init__(self, n_banks: int, bursts_per_row: int, hold_cycles: float, tCCD_L: float) -> None:
-        self.open_row = np.full(n_banks, NO_ROW, dtype=np.int64)
-        self.epoch = np.zeros(n_banks, dtype=np.int64)
-        self.col_ok = np.zeros(n_banks)
-        self.pre_ok = np.zeros(n_banks)
+        self.open_row = [NO_ROW] * n_banks
+        self.epoch = [0] * n_banks  # refresh count when the row was (last) used
+        self.col_ok = [0.0] * n_banks
+        self.pre_ok = [0.0] * n_banks
         self.closing: list[list[tuple]] = [[] for _ in range(n_banks)]  # (row, epoch, col_ok, pre, arr)
         self.arrivals = [(NEVER, NEVER)] * n_banks  # last two distinct arrival times at the open row
         self.bursts = [1] * n_banks  # bursts of the last request on the bank
@@ -84,11 +82,23 @@ class BankState:
         if x >= self.last_cas[gb]:
             self.last_cas[gb], self.last_col[gb] = x, col
 
-    def forget_streams(self, banks: np.ndarray) -> None:
+    def close_rows(self, banks: list[int], rows: list[int], epochs: list[int], pre: list[float],
+                   back: float) -> None:
+        """After a bulk transfer: ``banks`` keep ``rows`` open (refresh ``epochs``), precharge no
+        earlier than ``pre`` and take column commands no earlier than ``pre - back``."""
+        open_row, epoch, pre_ok, col_ok = self.open_row, self.epoch, self.pre_ok, self.col_ok
+        for g, row, ep, x in zip(banks, rows, epochs, pre, strict=True):
+            open_row[g], epoch[g] = row, ep
+            if x > pre_ok[g]:
+                pre_ok[g] = x
+            if x - back > col_ok[g]:
+                col_ok[g] = x - back
+
+    def forget_streams(self, banks: list[int]) -> None:
         """After a bulk transfer: no closing rows or arrival history on ``banks``."""
         if not self.tracked:
             return
-        for b in self.tracked.intersection(banks.tolist()):
+        for b in self.tracked.intersection(banks):
             self.closing[b], self.arrivals[b] = [], (NEVER, NEVER)
             self.tracked.discard(b)
 

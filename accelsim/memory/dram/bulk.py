@@ -10,8 +10,6 @@ last row each bank saw stays open.
 
 from __future__ import annotations
 
-import numpy as np
-
 from accelsim.memory.dram.banks import BankState
 from accelsim.memory.dram.bus import Bus
 from accelsim.memory.dram.layout import RequestPlan, layout_for
@@ -28,57 +26,58 @@ class BulkTimer:
         self.layout = layout_for(spec, tuple(radix.items()))
         self.banks, self.refresh, self.buses, self.counts = banks, refresh, buses, counts
 
-    def _refresh_counts(self, x: float, ra_of):
-        """Refresh counts at ``x`` indexed like ``ra_of`` (local ranks); scalar for one rank."""
-        return np.array([self.refresh.count(r, x) for r in range(self.spec.ranks)])[ra_of]
-
-    def _refresh_counts_each(self, x: np.ndarray, ra: np.ndarray) -> np.ndarray:
-        """Refresh counts of local ranks ``ra`` at cycles ``x`` (elementwise)."""
-        return np.array([self.refresh.count(int(r), float(v)) for r, v in zip(ra, x, strict=True)])
-
     def request(self, t: float, g0: int, n: int, w: bool) -> float:
         """A request of ``n`` bursts from global burst ``g0`` arriving at ``t``; its data end."""
         spec, nr, b = self.spec, self.spec.ranks, self.banks
         p, base = self.layout.plan(g0, n)
-        fb = p.fb_idx
-        valid = b.epoch[fb] >= (self.refresh.count(0, t) if nr == 1 else
-                                self._refresh_counts(t, p.fb_ra))
-        open_rows = b.open_row[fb]
-        hit = valid & (open_rows == ((p.fb_row + base) % spec.rows if base else p.fb_row))
-        n_acts = p.static_acts + len(p.fb) - int(np.count_nonzero(hit))
+        fb, epoch, open_row = p.fb, b.epoch, b.open_row
+        nrows = spec.rows
+        if nr == 1:
+            ref = self.refresh.count(0, t)
+            refs = [ref]
+            hit = [epoch[g] >= ref and open_row[g] == (r + base) % nrows
+                   for g, r in zip(fb, p.fb_row, strict=True)]
+        else:
+            refs = [self.refresh.count(r, t) for r in range(nr)]
+            hit = [epoch[g] >= refs[ra] and open_row[g] == (r + base) % nrows
+                   for g, ra, r in zip(fb, p.fb_ra, p.fb_row, strict=True)]
+        n_acts = p.static_acts + len(fb) - sum(hit)
         if len(p.channels) == 1 and nr == 1:
             acts_rank = [n_acts] * spec.channels
         else:
-            miss_rk = np.bincount(p.fb_rk[~hit], minlength=spec.channels * nr)
-            acts_rank = (p.acts_rank + miss_rk).tolist()
-        d0s = self._first_data(p, t, hit, valid, open_rows, w)
+            acts_rank = p.acts_rank.copy()
+            for h, rk in zip(hit, p.fb_rk, strict=True):
+                if not h:
+                    acts_rank[rk] += 1
+        d0s = self._first_data(p, t, hit, refs, w)
         done, start, end = t, [0.0] * spec.channels, [0.0] * spec.channels
         for cp in p.channels:
             act_span = self.layout.act_span(max(acts_rank[cp.ch * nr : cp.ch * nr + nr]))
             start[cp.ch], end[cp.ch] = self._transfer(cp, d0s[cp.ch], max(cp.static, act_span), w, t)
             done = max(done, end[cp.ch])
         self._close_banks(p, base, start, end, done, w)
-        self.counts["row_misses"] += n_acts
-        self.counts["activates"] += n_acts
-        self.counts["energy_act_pJ"] += n_acts * spec.e_act_pJ
-        self.counts["row_hits"] += n - n_acts
+        c = self.counts
+        c["row_misses"] += n_acts
+        c["activates"] += n_acts
+        c["energy_act_pJ"] += n_acts * spec.e_act_pJ
+        c["row_hits"] += n - n_acts
         return done
 
-    def _first_data(self, p: RequestPlan, t: float, hit: np.ndarray, valid: np.ndarray,
-                    open_rows: np.ndarray, w: bool) -> list[float]:
-        """Per channel: when the banks of its first block (every lane) can all deliver data."""
+    def _first_data(self, p: RequestPlan, t: float, hit: list, refs: list, w: bool) -> list[float]:
+        """Per channel: when the banks of its first block (every lane) can all deliver data
+        (``refs``: refresh count per local rank at ``t``)."""
         tm, b, closed = self.t, self.banks, self.spec.closed_page
         lat = tm.CWL if w else tm.CL
         d0 = [t] * self.spec.channels
         for i, ch, gb in p.lead_items:
             if hit[i]:
-                ready = max(t, float(b.col_ok[gb])) + lat
+                ready = max(t, b.col_ok[gb]) + lat
             else:
-                pre = float(b.pre_ok[gb])
+                pre = b.pre_ok[gb]
                 if closed:  # the bank precharged after its last access
                     ready = (max(t, pre + tm.tRP) if pre > 0 else t) + tm.tRCD + lat
                 else:  # (re)opened before data flows
-                    again = valid[i] and open_rows[i] >= 0
+                    again = b.epoch[gb] >= refs[p.fb_ra[i]] and b.open_row[gb] >= 0
                     ready = (max(t, pre) + tm.tRP if again else t) + tm.tRCD + lat
             if ready > d0[ch]:
                 d0[ch] = ready
@@ -109,26 +108,32 @@ class BulkTimer:
                      w: bool) -> None:
         """After a bulk request: the last row each bank saw stays open; a bank may precharge
         once its last block is done (its channel's transfer runs from ``start`` to ``end``)."""
-        tm, b, lb = self.t, self.banks, p.lb_idx
-        after = tm.tWR if w else tm.tRTP - tm.CL - self.spec.tBL  # from the last data end
-        if len(p.channels) == 1:
-            ch = p.channels[0].ch
-            close = p.lb_frac * (end[ch] - start[ch]) + (start[ch] + after)
-        else:
-            s0 = np.asarray(start)[p.lb_ch]
-            close = p.lb_frac * (np.asarray(end)[p.lb_ch] - s0) + (s0 + after)
-        nrows = self.spec.rows
-        rows = p.lb_row if not base else (p.lb_row + base if p.lb_row_max + base < nrows else
-                                          (p.lb_row + base) % nrows)
-        b.open_row[lb] = -1 if self.spec.closed_page else rows
-        b.epoch[lb] = (self.refresh.count(0, done) if self.spec.ranks == 1 else
-                       self._refresh_counts_each(close - after, p.lb_ra))
+        tm, b, spec = self.t, self.banks, self.spec
+        after = tm.tWR if w else tm.tRTP - tm.CL - spec.tBL  # from the last data end
         # it precharges at ``close``; later hits come after its last column command here
-        back = tm.tWR + self.spec.tBL + tm.CWL if w else tm.tRTP
-        for arr, value in ((b.pre_ok, close), (b.col_ok, close - back)):
-            cur = arr[lb]
-            np.maximum(cur, value, out=cur)
-            if not isinstance(lb, slice):
-                arr[lb] = cur
+        back = tm.tWR + spec.tBL + tm.CWL if w else tm.tRTP
+        nrows, closed = spec.rows, spec.closed_page
+        if len(p.channels) == 1 and spec.ranks == 1:  # the common case, in one pass
+            ch = p.channels[0].ch
+            span, s_after = end[ch] - start[ch], start[ch] + after
+            ep = self.refresh.count(0, done)
+            open_row, epoch, pre_ok, col_ok = b.open_row, b.epoch, b.pre_ok, b.col_ok
+            for g, r, f in zip(p.lb, p.lb_row, p.lb_frac, strict=True):
+                x = f * span + s_after
+                open_row[g], epoch[g] = -1 if closed else (r + base) % nrows, ep
+                if x > pre_ok[g]:
+                    pre_ok[g] = x
+                x -= back
+                if x > col_ok[g]:
+                    col_ok[g] = x
+        else:
+            close = [f * (end[c] - start[c]) + (start[c] + after)
+                     for f, c in zip(p.lb_frac, p.lb_ch, strict=True)]
+            rows = [-1 if closed else (r + base) % nrows for r in p.lb_row]
+            if spec.ranks == 1:
+                epochs = [self.refresh.count(0, done)] * len(close)
+            else:
+                epochs = [self.refresh.count(r, x - after) for r, x in zip(p.lb_ra, close, strict=True)]
+            b.close_rows(p.lb, rows, epochs, close, back)
         if b.tracked:
             b.forget_streams(p.lb)

@@ -40,31 +40,20 @@ class RequestPlan:
     ``lb``: global banks; rows relative to the request's sweep; ranks), the ACTs it needs
     among its own visits, and per channel a :class:`ChannelPlan`."""
 
-    fb: np.ndarray
-    fb_row: np.ndarray
-    fb_rk: np.ndarray
-    fb_ra: np.ndarray
-    lb: np.ndarray
-    lb_row: np.ndarray
-    lb_ra: np.ndarray
-    lb_ch: np.ndarray  # channel of each last visit
-    lb_row_max: int
-    fb_idx: slice | np.ndarray  # fb as a slice where the banks are consecutive (faster indexing)
-    lb_idx: slice | np.ndarray
-    lb_frac: np.ndarray  # share of its channel's bursts done when each last visit's block ends
+    fb: list[int]
+    fb_row: list[int]
+    fb_rk: list[int]
+    fb_ra: list[int]
+    lb: list[int]
+    lb_row: list[int]
+    lb_ra: list[int]
+    lb_ch: list[int]  # channel of each last visit
+    lb_frac: list[float]  # share of its channel's bursts done when each last visit's block ends
     static_acts: int
     channels: tuple[ChannelPlan, ...]
     lead_items: tuple[tuple[int, int, int], ...]  # banks of each channel's first block (lanes
     # start together): (index in fb, channel, global bank)
-    acts_rank: np.ndarray  # static ACTs per global rank
-
-
-def _as_slice(banks: np.ndarray) -> slice | np.ndarray:
-    """``banks`` as a slice when they are consecutive and increasing, else unchanged."""
-    n = len(banks)
-    if n and int(banks[-1]) - int(banks[0]) == n - 1 and bool(np.all(np.diff(banks) == 1)):
-        return slice(int(banks[0]), int(banks[0]) + n)
-    return banks
+    acts_rank: list[int]  # static ACTs per global rank
 
 
 @lru_cache(maxsize=32)
@@ -190,23 +179,22 @@ class BulkLayout:
             i0 = int(np.searchsorted(vch, ch))
             il = int(np.searchsorted(vch, ch, side="right")) - 1
             b0, bl = int(gb[i0]), int(gb[il])
-            shares = [(r, float(s) / n_c[ch]) for r, s in enumerate(per_rank[ch]) if s > 0]
+            shares = [(r, float(s) / float(n_c[ch])) for r, s in enumerate(per_rank[ch]) if s > 0]
             static = self.duration(int(n_c[ch]), int(blocks[ch]), float(bank_acts[ch].max()))
             channels.append(ChannelPlan(
                 ch, int(n_c[ch]), static, shares, (b0 // nb) % nr,
                 (b0 // spec.banks_per_group) % spec.bankgroups,
                 (bl // nb) % nr, (bl // spec.banks_per_group) % spec.bankgroups,
             ))  # fmt: skip
+        lead = leading[order][first]
         return RequestPlan(
-            fb=fb, fb_row=rows[first], fb_rk=rks[first], fb_ra=rks[first] % nr,
-            lb=gbs[last], lb_row=rows[last], lb_ra=rks[last] % nr, lb_ch=rks[last] // nr,
-            lb_row_max=int(rows[last].max()), fb_idx=_as_slice(fb), lb_idx=_as_slice(gbs[last]),
-            lb_frac=frac[order][last],
-            static_acts=int(again.sum()), channels=tuple(channels),
-            lead_items=tuple(zip(np.flatnonzero(leading[order][first]).tolist(),
-                                 (rks[first] // nr)[leading[order][first]].tolist(),
-                                 gbs[first][leading[order][first]].tolist(), strict=True)),
-            acts_rank=np.bincount(rks[again], minlength=self.n_ch * nr),
+            fb=fb.tolist(), fb_row=rows[first].tolist(), fb_rk=rks[first].tolist(),
+            fb_ra=(rks[first] % nr).tolist(), lb=gbs[last].tolist(), lb_row=rows[last].tolist(),
+            lb_ra=(rks[last] % nr).tolist(), lb_ch=(rks[last] // nr).tolist(),
+            lb_frac=frac[order][last].tolist(), static_acts=int(again.sum()), channels=tuple(channels),
+            lead_items=tuple(zip(np.flatnonzero(lead).tolist(), (rks[first] // nr)[lead].tolist(),
+                                 gbs[first][lead].tolist(), strict=True)),
+            acts_rank=np.bincount(rks[again], minlength=self.n_ch * nr).tolist(),
         )
 
     def _block_end_share(self, vch: np.ndarray, kbi: np.ndarray, cnt: np.ndarray) -> np.ndarray:

@@ -56,21 +56,23 @@ class DramModel:
         self._small = SMALL_BURSTS * spec.channels
         self._bg_mW = spec.p_bg_mW * spec.channels * spec.ranks
         self._head = queue_bursts(spec) * spec.channels  # a large read's bursts in the reorder window
+        self._tck, self._bb, self._tctrl = spec.tCK_ns, spec.burst_bytes, spec.timing.tCTRL
+        self._e_burst = (spec.e_rd_burst_pJ, spec.e_wr_burst_pJ)  # by ``write``
+        self._refreshes = (0.0, 0)  # (t_max, refreshes by then): counters() between requests
 
     def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float:
         """Issue one request at ``t_ns``; return when its data is done (read) or accepted."""
         if nbytes <= 0:
             return t_ns
-        s = self.spec
-        t = t_ns / s.tCK_ns
-        bb = s.burst_bytes
+        t = t_ns / self._tck
+        bb = self._bb
         g0 = addr // bb
         n = -(-(addr + nbytes) // bb) - g0
         c = self._c
         c["write_bytes" if write else "read_bytes"] += nbytes
         c["requests"] += 1
         c["bursts"] += n
-        self._e_rdwr += n * (s.e_wr_burst_pJ if write else s.e_rd_burst_pJ)
+        self._e_rdwr += n * self._e_burst[write]
         self._req += 1
         if n > self._small:
             done = self._large(t, g0, n, write)
@@ -78,9 +80,10 @@ class DramModel:
             done = self.scheduler.write(t, g0, n, self._req)
         else:
             done = self.scheduler.read(t, g0, n, self._req)
-        done += s.timing.tCTRL
-        self._t_max = max(self._t_max, done)
-        return float(done * s.tCK_ns)
+        done += self._tctrl
+        if done > self._t_max:
+            self._t_max = done
+        return float(done * self._tck)
 
     def _large(self, t: float, g0: int, n: int, write: bool) -> float:
         """A large request: in closed form, unless it is a read and a channel's bus has free
@@ -112,16 +115,15 @@ class DramModel:
     def counters(self) -> dict[str, float]:
         """Cumulative statistics; background and refresh energy accrue up to the latest time."""
         s = self.spec
-        refreshes = self.refresh.issued(self._t_max) * s.channels
+        if self._refreshes[0] != self._t_max:
+            self._refreshes = (self._t_max, self.refresh.issued(self._t_max) * s.channels)
+        refreshes = self._refreshes[1]
         e_ref = refreshes * s.e_ref_pJ
         e_bg = self._bg_mW * self._t_max * s.tCK_ns
-        out = self._c.copy()
-        out["refreshes"] = float(refreshes)
-        out["energy_rdwr_pJ"] = self._e_rdwr
-        out["energy_ref_pJ"] = e_ref
-        out["energy_bg_pJ"] = e_bg
-        out["energy_pJ"] = out["energy_act_pJ"] + self._e_rdwr + e_ref + e_bg
-        return out
+        e_rdwr = self._e_rdwr
+        return {**self._c, "refreshes": float(refreshes), "energy_rdwr_pJ": e_rdwr,
+                "energy_ref_pJ": e_ref, "energy_bg_pJ": e_bg,
+                "energy_pJ": self._c["energy_act_pJ"] + e_rdwr + e_ref + e_bg}
 
 
 def make_dram(cfg) -> DramModel:
