@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (CI included): a failure is reproducible and
+# a run never starts a long random shrink; tests that need more or fewer examples say so.
+settings.register_profile("accelsim", derandomize=True, database=None, deadline=None)
+settings.load_profile("accelsim")
 
 
 def gemm_workload(M=197, K=192, N=768, dram=None, **arch_over):
