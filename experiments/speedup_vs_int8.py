@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from accelsim.plots.common import save
+from accelsim.plots.common import save_figure
 from accelsim.report import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,8 +134,7 @@ def plot(results: dict, path: Path) -> None:
         ax.set_title(f"speedup vs {var.split('_')[0]}")
     axes[0].set_ylabel("speedup over INT8 (×)")
     axes[-1].legend(fontsize=8)
-    fig.tight_layout()
-    save(fig, path.parent, path.stem, formats=("png",))
+    save_figure(fig, path, formats=("png",))
 
 
 if __name__ == "__main__":
