@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+from types import SimpleNamespace
+
 import pytest
 from hypothesis import settings
 
@@ -37,3 +41,17 @@ def tmp_yaml(tmp_path):
         p.write_text(text)
         return p
     return write
+
+
+def run_main(main, argv) -> SimpleNamespace:
+    """A command-line ``main(argv)`` run in this process, as ``subprocess.run`` would report it:
+    ``returncode`` (argparse's SystemExit included), ``stdout``, ``stderr``. For tests about a
+    command's output, not its process: no interpreter start, no re-import of torch or accelsim;
+    an uncaught exception (a traceback in a real process) fails the test."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exc:
+            code = exc.code
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
