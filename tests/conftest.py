@@ -33,6 +33,27 @@ FOUR_LAYERS = {"name": "four", "arch": {"preset": "edge-64x64"},
 """Four DeiT-like layers, SSVQ k=64 d=8 against INT8 on a 64x64 array."""
 
 
+DEIT_SSVQ = "workloads/examples/deit_tiny_ssvq.yaml"
+SERVER_BATCH_32 = ["arch=server-128x128", "batch=32"]
+
+
+@pytest.fixture(scope="session")
+def deit_ssvq():
+    """The DeiT-Tiny SSVQ example as shipped (memory-bound edge NPU, 8-bit LPDDR4), simulated once
+    for every test that reads it (tests only read a Result: nothing may change it)."""
+    import accelsim
+
+    return accelsim.simulate(DEIT_SSVQ)
+
+
+@pytest.fixture(scope="session")
+def deit_ssvq_server_b32():
+    """The same example at batch 32 on the server-128x128 preset (compute-bound), simulated once."""
+    import accelsim
+
+    return accelsim.simulate(DEIT_SSVQ, SERVER_BATCH_32)
+
+
 @pytest.fixture
 def tmp_yaml(tmp_path):
     """Write a YAML string to a file and return its path."""

@@ -270,12 +270,12 @@ def test_validate_rejects_a_mapping_pattern_that_matches_no_layer(tmp_path):
     assert "mapping.'fc2': matches no layer" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_patch_embedding_refetch_is_reported_not_hidden():
+def test_patch_embedding_refetch_is_reported_not_hidden(deit_ssvq):
     # DeiT-Tiny's patch embedding: 192 × 768 = 147,456 weights. In INT8 the whole weight matrix
     # (147,456 B + 384 B of scales) does not fit the 64 KiB half of the weight buffer, nor the
     # whole-M input tile (196 × 768 = 150,528 B) the 128 KiB half of the input buffer, so one
     # operand is read twice; the SSVQ tile (1.5 b/w: 27 KiB) fits and is fetched once
-    res = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml")
+    res = deit_ssvq
     ssvq = res.layers.set_index("layer").loc["patch_embed.proj"]
     int8 = res.baseline_layers.set_index("layer").loc["patch_embed.proj"]
     assert ssvq["weight_refetch"] == 1.0
