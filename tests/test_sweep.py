@@ -284,7 +284,9 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-SIZES_KIB = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024]
+# 24 points of 40 layers: a kill after the first two leaves over a second of work on two idle
+# cores (the test needs it interrupted, not long)
+SIZES_KIB = [16, 24, 32, 48, 64, 128, 256, 1024]
 SLOW_SWEEP = workload(sweep={"arch.sram.weight.size_KiB": SIZES_KIB,
                              "arch.dram.preset": ["LPDDR4-3200", "DDR4-3200", "LPDDR5-6400"]},
                       n_blocks=8)
