@@ -185,8 +185,9 @@ def assert_tiles_fit(rows, arch):
 @pytest.mark.parametrize("overrides", [[], ["arch.sram.weight.size_KiB=16",
                                             "arch.sram.input.size_KiB=32",
                                             "arch.sram.output.size_KiB=16"]])
-def test_every_tile_of_a_whole_model_fits_its_half_buffer(overrides):
-    res = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml", overrides)
+def test_every_tile_of_a_whole_model_fits_its_half_buffer(overrides, deit_ssvq):
+    res = (accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml", overrides) if overrides
+           else deit_ssvq)  # the example as shipped: simulated once for the suite (conftest)
     assert_tiles_fit(res.layers, res.config.arch)
     assert_tiles_fit(res.baseline_layers, res.config.arch)
 
@@ -214,8 +215,11 @@ def test_infeasible_names_the_buffer_that_is_too_small():
         accelsim.simulate(wl)
 
 
+# dimensions up to 300 x 1500 x 1500 already overflow every buffer size drawn (a 1500 x 22 int8
+# weight tile is over half of 64 KiB), so every dimension gets tiled; 600 x 3000 x 3000 only made
+# the selection's candidate simulations (steps ~ M·K·N) three times slower
 @settings(max_examples=20, deadline=None, derandomize=True, database=None)
-@given(M=st.integers(1, 600), K=st.integers(1, 3000), N=st.integers(1, 3000),
+@given(M=st.integers(1, 300), K=st.integers(1, 1500), N=st.integers(1, 1500),
        kib=st.tuples(*[st.sampled_from([2, 4, 8, 16, 64])] * 3),
        comp=st.sampled_from([{"scheme": "int8"}, {"scheme": "ssvq", "k": 16, "d": 8},
                              {"scheme": "fp16"}]))

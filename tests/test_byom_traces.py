@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import textwrap
 
 import yaml
+from conftest import run_main
 
 import accelsim
+from quant.cli import main as quant_main
+from workloads.__main__ import main as workloads_main
 
 
 def test_imported_layers_line_up_with_checkpoint_traces(tmp_path):
@@ -40,13 +42,13 @@ def test_imported_layers_line_up_with_checkpoint_traces(tmp_path):
     finally:
         sys.path.pop(0)
     torch.save(net.make().state_dict(), tmp_path / "net.pt")
-    run = [sys.executable, "-m"]
-    subprocess.run(run + ["workloads", "import", f"{tmp_path / 'net.py'}:make",
-                          "--input-shape", "1,3,8,8", "-o", str(tmp_path / "layers.yaml")],
-                   check=True, capture_output=True)
-    subprocess.run(run + ["quant", "compress", "--checkpoint", str(tmp_path / "net.pt"),
-                          "--scheme", "ssvq", "--k", "8", "--d", "4", "--out", str(tmp_path / "tr")],
-                   check=True, capture_output=True)
+    # the two commands run in this process (torch is loaded already), as the user types them
+    proc = run_main(workloads_main, ["import", f"{tmp_path / 'net.py'}:make",
+                                     "--input-shape", "1,3,8,8", "-o", tmp_path / "layers.yaml"])
+    assert proc.returncode == 0, proc.stderr
+    proc = run_main(quant_main, ["compress", "--checkpoint", tmp_path / "net.pt", "--scheme", "ssvq",
+                                 "--k", "8", "--d", "4", "--out", tmp_path / "tr"])
+    assert proc.returncode == 0, proc.stderr
     layers = yaml.safe_load((tmp_path / "layers.yaml").read_text())["layers"]
     wl = {"name": "net", "arch": {"preset": "edge-32x32", "dram": {"preset": "ideal"}},
           "layers": layers, "traces": str(tmp_path / "tr"), "traces_missing": "int8",

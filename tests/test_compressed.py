@@ -86,8 +86,8 @@ def test_trace_shape_or_scheme_mismatch_is_a_clear_error(tmp_path):
         accelsim.simulate(workload(trace) | {"compression": {"scheme": "vq", "k": 16, "d": 8}})
 
 
-def test_speedup_memory_bound_vs_compute_bound():
-    mem = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml")
+def test_speedup_memory_bound_vs_compute_bound(deit_ssvq, deit_ssvq_server_b32):
+    mem = deit_ssvq
     t, b = mem.summary["totals"], mem.summary["baseline"]
     # the GEMM layers gain 2.5-3.3x; the vector ops (norms, softmax, GELU, adds) do the same
     # work under both schemes, so the whole model gains less (Amdahl)
@@ -97,8 +97,7 @@ def test_speedup_memory_bound_vs_compute_bound():
     lo, hi = speedup_bounds(mem.summary)
     assert lo <= mem.speedup <= hi
     # the same model at batch 32 on an HBM2 server array is compute-bound: little to gain
-    comp = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml",
-                             ["arch=server-128x128", "batch=32"])
+    comp = deit_ssvq_server_b32
     clock = comp.summary["config"]["arch"]["clock_MHz"]
     base, ssvq = comp.summary["baseline"], comp.summary["totals"]
     for t in (base, ssvq):  # DRAM time at peak is under half the compute in both runs
@@ -121,9 +120,11 @@ def test_speedup_memory_bound_vs_compute_bound():
         "baseline"]["weight_bits_fetched_per_weight"]
 
 
-def test_more_bandwidth_shrinks_the_speedup():
-    runs = [accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml",
-                              [f"arch.dram.channel_width_bits={w}"]) for w in (8, 16, 32)]
+def test_more_bandwidth_shrinks_the_speedup(deit_ssvq):
+    assert deit_ssvq.config.arch.dram.channel_width_bits == 8  # the example's own width
+    runs = [deit_ssvq] + [accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml",
+                                            [f"arch.dram.channel_width_bits={w}"])
+                          for w in (16, 32)]
     speedups = [r.speedup for r in runs]
     assert speedups[0] > speedups[1] > speedups[2]
     for r in runs:

@@ -4,10 +4,9 @@ vector unit (closed-form cycles, overlap, invariants)."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import pytest
+from conftest import run_main
 
 import accelsim
 from accelsim.errors import ConfigError
@@ -34,8 +33,9 @@ def test_layers_that_cannot_chain_exit_2_naming_both_sizes(tmp_path):
 
     path = tmp_path / "two.yaml"
     path.write_text(yaml.safe_dump(two_layer()))
-    proc = subprocess.run([sys.executable, "-m", "accelsim", "run", str(path), "-o", str(tmp_path / "o")],
-                          capture_output=True, text=True)
+    from accelsim.cli import main
+
+    proc = run_main(main, ["run", path, "-o", tmp_path / "o"])
     assert proc.returncode == 2, proc.stderr
     assert "layer 'big' reads 16,777,216 elements but the previous layer 'small' writes 64" in proc.stderr
     assert "inputs: [external]" in proc.stderr and "Traceback" not in proc.stderr

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
-from pathlib import Path
 
 import onnx
 import pytest
 import torch
+from conftest import run_main
 from onnx import TensorProto, numpy_helper  # noqa: E402
 from onnx import helper as oh  # noqa: E402
 from test_import_torch import (  # noqa: E402
@@ -35,8 +33,6 @@ from workloads.importers import (  # noqa: E402
     load_onnx,
 )
 from workloads.layer import VECTOR_OPS
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def export(model, inputs, path, dynamic=None):
@@ -163,8 +159,10 @@ def test_broken_files(tmp_path):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "workloads", "import", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    """``python -m workloads import ARGS``, run in this process (torch is loaded already)."""
+    from workloads.__main__ import main
+
+    return run_main(main, ["import", *args])
 
 
 def test_cli_onnx(tmp_path):

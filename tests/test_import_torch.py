@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: E402
+from conftest import run_main
 from torch import nn  # noqa: E402
 
 from workloads.importers import (  # noqa: E402
@@ -343,9 +344,11 @@ def test_model_files(tmp_path):
         load_model_file(tmp_path / "mlp.pt", "3,a")
 
 
-def _cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "workloads", "import", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=120)
+def _cli(*args):
+    """``python -m workloads import ARGS``, run in this process (torch is loaded already)."""
+    from workloads.__main__ import main
+
+    return run_main(main, ["import", *args])
 
 
 def test_cli_writes_layers_fragment(tmp_path):

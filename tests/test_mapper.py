@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
-from conftest import gemm_workload
+from conftest import gemm_workload, run_main
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import accelsim
+from accelsim.cli import main as cli_main
 from accelsim.errors import ConfigError, InfeasibleError
 from accelsim.memory import peak_GBps
 from accelsim.plan import formats
@@ -177,8 +175,7 @@ def test_bad_constraint_exits_2_without_traceback(tmp_path):
     bad.write_text("arch: {preset: edge-32x32, sram: {weight: {size_KiB: 16}}}\n"
                    "layers: [{name: fc, M: 4, K: 1024, N: 1024}]\n"
                    "mapping: {fc: {tile: {K: 1024, N: 1024}}}\n")
-    proc = subprocess.run([sys.executable, "-m", "accelsim", "run", str(bad), "-o",
-                           str(tmp_path / "out")], capture_output=True, text=True)
+    proc = run_main(cli_main, ["run", bad, "-o", tmp_path / "out"])
     assert proc.returncode == 2
     assert "layer 'fc'" in proc.stderr and "weight buffer" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -268,18 +265,17 @@ def test_validate_rejects_a_mapping_pattern_that_matches_no_layer(tmp_path):
     bad = tmp_path / "w.yaml"
     bad.write_text("arch: edge-32x32\nlayers: [{name: fc1, M: 4, K: 8, N: 8}]\n"
                    "mapping: {fc2: {loop_order: mkn}}\n")
-    proc = subprocess.run([sys.executable, "-m", "accelsim", "validate", str(bad)],
-                          capture_output=True, text=True)
+    proc = run_main(cli_main, ["validate", bad])
     assert proc.returncode == 2
     assert "mapping.'fc2': matches no layer" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_patch_embedding_refetch_is_reported_not_hidden():
+def test_patch_embedding_refetch_is_reported_not_hidden(deit_ssvq):
     # DeiT-Tiny's patch embedding: 192 × 768 = 147,456 weights. In INT8 the whole weight matrix
     # (147,456 B + 384 B of scales) does not fit the 64 KiB half of the weight buffer, nor the
     # whole-M input tile (196 × 768 = 150,528 B) the 128 KiB half of the input buffer, so one
     # operand is read twice; the SSVQ tile (1.5 b/w: 27 KiB) fits and is fetched once
-    res = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml")
+    res = deit_ssvq
     ssvq = res.layers.set_index("layer").loc["patch_embed.proj"]
     int8 = res.baseline_layers.set_index("layer").loc["patch_embed.proj"]
     assert ssvq["weight_refetch"] == 1.0

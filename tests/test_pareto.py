@@ -76,11 +76,11 @@ def test_summary_means_seeds_and_flags_the_front():
         assert [r[f"front_{name}"] for r in rows] == [True, True, False]
 
 
-def test_design_points_are_weight_bound(tmp_path):
+def test_design_points_are_weight_bound(resimulated):
     """SSVQ k=16 d=8 (uniform indices) beats INT8 at both points, more so at one token a step,
-    and fetches the bits the accounting gives."""
-    trace = speedup_sweeps.uniform_trace("minilm_l6", "ssvq", 16, 8, tmp_path / "t")
-    sim = pareto.simulate(trace, "ssvq", 16, 8)
+    and fetches the bits the accounting gives (``pareto.simulate`` of that trace, as the
+    ``--resimulate`` run below saved it: the same simulation, run once)."""
+    sim = json.loads(pareto.run_path(resimulated, "SSVQ k16 d8", 0, 4).read_text())["sim"]
     assert 2.0 < sim["edge_membound"]["speedup"] < sim["decode_1tok"]["speedup"] < 8 / 1.5
     bits = speedup_sweeps.total_bits("minilm_l6", "ssvq-k16-d8")
     assert sim["decode_1tok"]["bits_fetched"] == pytest.approx(bits, abs=0.01)
@@ -119,10 +119,17 @@ def test_resimulate_without_a_trace_names_it_and_exits_2(tmp_path, capsys):
     assert not (out / "pareto.csv").exists()
 
 
-def test_resimulate_replaces_stale_speedups_and_keeps_accuracy(tmp_path):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def resimulated(tmp_path_factory) -> Path:
+    """The run directory of ``stale_run_dir`` after ``--quick --resimulate`` (run once)."""
+    out = tmp_path_factory.mktemp("pareto") / "run"
     stale_run_dir(out)
     assert pareto.main(["--quick", "--resimulate", "--out", str(out)]) == 0
+    return out
+
+
+def test_resimulate_replaces_stale_speedups_and_keeps_accuracy(resimulated):
+    out = resimulated
     saved = json.loads(pareto.run_path(out, "SSVQ k16 d8", 0, 4).read_text())
     rows = {r["setting"]: r for r in csv.DictReader((out / "pareto.csv").open())}
     assert set(rows) == {"INT8", "SSVQ k16 d8"}  # VQ k64 d4 never ran: left out, not invented

@@ -90,7 +90,7 @@ def multipass(codebook_KiB=1.0, **kw):
 
 
 @pytest.mark.parametrize("case", ["memory_bound", "compute_bound", "multipass", "bus_bound"])
-def test_cycles_are_compute_plus_stalls(case):
+def test_cycles_are_compute_plus_stalls(case, request):
     if case == "multipass":
         res = multipass()
         assert res.layers["stall_codebook"].sum() > 0  # the case exercises codebook stalls
@@ -99,9 +99,9 @@ def test_cycles_are_compute_plus_stalls(case):
                                                  "latency_ns": 200})
         wl["compression"] = {"scheme": "ssvq", "k": 16, "d": 8}
         res = accelsim.simulate(wl)
-    else:
-        over = ["arch=server-128x128", "batch=32"] if case == "compute_bound" else []
-        res = accelsim.simulate("workloads/examples/deit_tiny_ssvq.yaml", over)
+    else:  # the DeiT-Tiny SSVQ example (conftest), as shipped or at batch 32 on a server array
+        res = request.getfixturevalue("deit_ssvq_server_b32" if case == "compute_bound"
+                                      else "deit_ssvq")
     cycle_split(res.layers)
     cycle_split(res.baseline_layers)
 

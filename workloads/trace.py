@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -275,6 +274,8 @@ class TraceLayer:
     def arrays(self) -> dict[str, np.ndarray]:
         """The layer's raw npz arrays, after checksum and shape verification (cached)."""
         if self._arrays is None:
+            import zipfile
+
             self.verify()
             try:
                 with np.load(self.path, allow_pickle=False) as z:

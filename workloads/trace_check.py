@@ -8,7 +8,6 @@ between layers is caught too (:meth:`workloads.trace.TraceLayer.arrays`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path, PurePosixPath
@@ -27,6 +26,8 @@ class TraceError(ValueError):
 
 def sha256_file(path: Path) -> str:
     """sha256 hex digest of a file's bytes."""
+    import hashlib  # here: a run without traces never loads OpenSSL (~3 ms)
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -46,6 +47,8 @@ def load_manifest(mpath: Path):
 
 def manifest_checksum(manifest: dict) -> str:
     """sha256 of the manifest's canonical JSON without its ``checksum`` key."""
+    import hashlib
+
     body = {k: v for k, v in manifest.items() if k != "checksum"}
     blob = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(blob.encode()).hexdigest()

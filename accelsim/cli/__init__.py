@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 bad input (one message naming the file / YAML path and 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -42,7 +43,9 @@ DELEGATED = {"dram-bench": "dram_bench", "sweep": "sweep", "plot": "plot", "comp
              "report": "report"}
 
 
+@functools.cache
 def _parser() -> argparse.ArgumentParser:
+    """The top-level parser (built once per process: parsing leaves it unchanged)."""
     from workloads.cli_help import HelpFormatter
 
     p = argparse.ArgumentParser(
