@@ -201,7 +201,7 @@ class BurstScheduler:
             if i < len(acts) and acts[i] - a < (rrd_l if abg[i] == bg else rrd_s):
                 a = acts[i] + (rrd_l if abg[i] == bg else rrd_s)
                 continue
-            if i >= 4 and a - acts[i - 4] < faw:
+            if i >= 4 and a < acts[i - 4] + faw:  # (not a - acts[i-4] < faw: rounding could loop)
                 a = acts[i - 4] + faw
                 continue
             moved = False
