@@ -114,6 +114,8 @@ class BulkTimer:
         if bus.starts:
             m = bus.meta[-1]
             tail = bus.ends[-1] + bus.gap(m, cp.ra0, cp.bg0, w)
+            if lanes and len(lanes) > 1:  # FR-FCFS may start with another lane's bank group
+                tail = min(tail, bus.ends[-1] + bus.gap(m, cp.ra_l, cp.bg_l, w))
             if tail >= d0 and (m[2], m[3]) != (cp.ra0, cp.bg0):  # window spans both requests
                 dur = self.layout.overlap_previous(cp.n, dur)
         d0 = max(d0, tail) if not lanes or len(lanes) == 1 else self._start(lanes, tail)
