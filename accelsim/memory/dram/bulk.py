@@ -92,6 +92,8 @@ class BulkTimer:
         """When a channel's data may start so that its bursts at the steady rate end no earlier
         than its lanes allow: lanes ready early (at ``floor`` at the earliest) start their
         bursts, one per tCCD_L and one per bus slot, while the later ones are not ready."""
+        if max(lanes)[0] <= floor:  # every lane is ready before the bus is free
+            return floor
         ready = sorted((max(r, floor), n) for r, n in lanes)
         r1 = start = ready[0][0]
         ccd, cpb = self.t.tCCD_L, self.layout.cpb_alone
@@ -114,8 +116,8 @@ class BulkTimer:
         if bus.starts:
             m = bus.meta[-1]
             tail = bus.ends[-1] + bus.gap(m, cp.ra0, cp.bg0, w)
-            if lanes and len(lanes) > 1:  # FR-FCFS may start with another lane's bank group
-                tail = min(tail, bus.ends[-1] + bus.gap(m, cp.ra_l, cp.bg_l, w))
+            if lanes and (cp.bg_l != cp.bg0 or cp.ra_l != cp.ra0):  # FR-FCFS may start with
+                tail = min(tail, bus.ends[-1] + bus.gap(m, cp.ra_l, cp.bg_l, w))  # another lane
             if tail >= d0 and (m[2], m[3]) != (cp.ra0, cp.bg0):  # window spans both requests
                 dur = self.layout.overlap_previous(cp.n, dur)
         d0 = max(d0, tail) if not lanes or len(lanes) == 1 else self._start(lanes, tail)
