@@ -97,6 +97,20 @@ def test_hits_arriving_at_one_instant_predict_no_more_hits():
     assert m.request(0.0, ROW, 64, False) == pytest.approx((52 + 22 + 22 + 22 + 4 + 2) * TCK)
 
 
+def test_a_drained_write_is_no_arrival_that_predicts_hits():
+    """A read of row 0 at cycle 0 (ACT 0, RD 22, data 44..48), a write to row 0 posted at cycle 1
+    and drained then (data 50..54 after the read-to-write gap: WR 34), and a conflict arriving
+    at cycle 1: the row has seen one request arrive, so no hit is predicted and the conflict
+    precharges after the write's recovery (34 + CWL 16 + 4 + tWR 24 = 78): ACT 100, RD 122, data
+    144..148, + tCTRL. (Counting the drain as a second arrival, one cycle after the read,
+    predicted a stream and held the row a queue's worth, 128 cycles, after the WR: data 228.)"""
+    m = ddr4()
+    m.request(0.0, 0, 64, False)
+    m.request(1 * TCK, 128, 64, True)
+    assert m.flush(1 * TCK) == pytest.approx(54 * TCK)
+    assert m.request(1 * TCK, ROW, 64, False) == pytest.approx((78 + 22 + 22 + 22 + 4 + 2) * TCK)
+
+
 def test_write_queue_drains_from_the_high_to_the_low_watermark():
     """queue_depth 10 (64 B bursts on DDR4): high ceil(0.8 x 10) = 8, low floor(0.2 x 10) = 2.
     Seven posted writes wait; the eighth drains the oldest six (bursts 0..5: columns 0..2 of row 0

@@ -51,3 +51,37 @@ def test_engine_tiles_and_the_same_bytes_in_64B_requests_finish_together():
         ends[piece] = [max(m.request(0.0, a + off, min(piece, n - off), False)
                            for off in range(0, n, piece)) for a, n in tiles]
     assert ends[1 << 20] == pytest.approx(ends[64], rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(preset=st.sampled_from(PRESET_NAMES), data=st.data())
+def test_a_large_read_is_no_slower_than_its_bursts_while_a_request_is_in_flight(preset, data):
+    """A read of up to 64 bursts per channel (timed in closed form or split) issued while an
+    earlier request of up to 8 KiB is still in flight finishes no later than the same bytes as
+    one-burst requests issued together: banks that are ready early start their bursts while
+    the others wait, as FR-FCFS lets them (the closed form used to wait for every bank of the
+    first block, then start after the earlier traffic's last burst)."""
+    spec = make_dram(DramConfig(preset=preset)).spec
+    bb = spec.burst_bytes
+    n = data.draw(st.integers(SMALL_BURSTS + 1, 64 * spec.channels))
+    addr = data.draw(st.integers(0, (1 << 24) // bb)) * bb
+    t_w = data.draw(st.floats(0, 200))
+    warm = [(t_w, data.draw(st.integers(0, 1 << 24)), data.draw(st.integers(1, 8192)))]
+    t0 = data.draw(st.floats(t_w, t_w + 300))
+    one = _finish(preset, warm, t0, addr, n * bb, n * bb)
+    many = _finish(preset, warm, t0, addr, n * bb, bb)
+    assert one <= many * (1 + 1e-12)
+
+
+@pytest.mark.parametrize(("issue", "after"), [(1425, 143.0), (1428, 143.0), (1430, 143.0 + 224)])
+def test_a_refresh_stalls_a_large_read_only_if_it_blocks_one_of_its_column_commands(issue, after):
+    """LPDDR5-6400 (tCK 1.25 ns), fresh model: 53 bursts (1,696 B, 4 bank groups) issued at
+    cycle ``issue``: ACTs at once, data from issue + tRCD 15 + CL 20, 53 × 2 cycles, + tCTRL 2
+    = 143 cycles. The first refresh starts at tREFI/2 = 1562.5 and blocks commands from
+    1562.5 − tRP 15 = 1547.5: the last column command, 22 cycles before the data end
+    (CL 20 + one burst), is at issue + 119, before 1547.5 up to issue 1428, so the read is not
+    stalled; issued at 1430 it is, by tRFC 224 (its data end crosses the refresh's start in all
+    three cases)."""
+    m = make_dram(DramConfig(preset="LPDDR5-6400"))
+    tck = m.spec.tCK_ns
+    assert m.request(issue * tck, 0, 53 * 32, False) / tck - issue == pytest.approx(after, abs=1e-9)

@@ -55,9 +55,10 @@ class BankState:
         k = (pre - last - per_req) // (gap - per_req)  # hit j arrives at last + j*gap <= pre + (j-1)*per_req
         return max(pre, min(cap, pre + max(0.0, k) * per_req))
 
-    def opened(self, gb: int, row: int, req: int, x: float, pre_prev: float | None, t0: float) -> None:
-        """Bank ``gb`` activated ``row`` for request ``req`` arriving at ``t0`` (CAS at ``x``); the
-        row it closes (if any) precharges at ``pre_prev``."""
+    def opened(self, gb: int, row: int, req: int, x: float, pre_prev: float | None,
+               t0: float | None) -> None:
+        """Bank ``gb`` activated ``row`` for request ``req`` arriving at ``t0`` (CAS at ``x``; None:
+        a drained write, no arrival); the row it closes (if any) precharges at ``pre_prev``."""
         self.tracked.add(gb)
         closing = self.closing[gb]
         before = next((e[4] for e in reversed(closing) if e[0] == row), None)  # reopened
@@ -66,11 +67,12 @@ class BankState:
                             pre_prev, self.arrivals[gb]))
             if len(closing) > MAX_CLOSING:
                 del closing[0]
-        self.arrivals[gb] = (NEVER, t0) if before is None else _arrive(before, t0)
+        self.arrivals[gb] = _arrive((NEVER, NEVER) if before is None else before, t0)
         self.last_req[gb], self.last_cas[gb], self.bursts[gb] = req, x, 1
 
-    def hit(self, gb: int, req: int, t0: float) -> None:
-        """A burst of request ``req`` arriving at ``t0`` hit the open row of bank ``gb``."""
+    def hit(self, gb: int, req: int, t0: float | None) -> None:
+        """A burst of request ``req`` arriving at ``t0`` (None: a drained write) hit the open row
+        of bank ``gb``."""
         if req != self.last_req[gb]:
             self.arrivals[gb] = _arrive(self.arrivals[gb], t0)
             self.last_req[gb], self.bursts[gb] = req, 1
@@ -103,6 +105,6 @@ class BankState:
             self.tracked.discard(b)
 
 
-def _arrive(history: tuple[float, float], t0: float) -> tuple[float, float]:
-    """The last two distinct arrival times after an arrival at ``t0``."""
-    return history if t0 == history[1] else (history[1], t0)
+def _arrive(history: tuple[float, float], t0: float | None) -> tuple[float, float]:
+    """The last two distinct arrival times after an arrival at ``t0`` (None: no arrival)."""
+    return history if t0 is None or t0 == history[1] else (history[1], t0)

@@ -49,11 +49,12 @@ class BulkTimer:
             for h, rk in zip(hit, p.fb_rk, strict=True):
                 if not h:
                     acts_rank[rk] += 1
-        d0s = self._first_data(p, t, hit, refs, w)
+        d0s, lanes = self._first_data(p, t, hit, refs, w)
         done, start, end = t, [0.0] * spec.channels, [0.0] * spec.channels
         for cp in p.channels:
             act_span = self.layout.act_span(max(acts_rank[cp.ch * nr : cp.ch * nr + nr]))
-            start[cp.ch], end[cp.ch] = self._transfer(cp, d0s[cp.ch], max(cp.static, act_span), w, t)
+            start[cp.ch], end[cp.ch] = self._transfer(cp, d0s[cp.ch], lanes and lanes[cp.ch],
+                                                      max(cp.static, act_span), w, t)
             done = max(done, end[cp.ch])
         self._close_banks(p, base, start, end, done, w)
         c = self.counts
@@ -63,13 +64,15 @@ class BulkTimer:
         c["row_hits"] += n - n_acts
         return done
 
-    def _first_data(self, p: RequestPlan, t: float, hit: list, refs: list, w: bool) -> list[float]:
-        """Per channel: when the banks of its first block (every lane) can all deliver data
-        (``refs``: refresh count per local rank at ``t``)."""
+    def _first_data(self, p: RequestPlan, t: float, hit: list, refs: list, w: bool) -> tuple[list, list]:
+        """Per channel: when every bank of its first block can deliver data, and when each bank
+        whose first visit is in the reorder window (each lane) can, with its bursts there
+        (None: one lane per channel; ``refs``: refresh count per local rank at ``t``)."""
         tm, b, closed = self.t, self.banks, self.spec.closed_page
         lat = tm.CWL if w else tm.CL
         d0 = [t] * self.spec.channels
-        for i, ch, gb in p.lead_items:
+        lanes: list[list] | None = [[] for _ in d0] if p.lanes else None
+        for i, ch, gb, n, lead in p.lead_items:
             if hit[i]:
                 ready = max(t, b.col_ok[gb]) + lat
             else:
@@ -79,26 +82,54 @@ class BulkTimer:
                 else:  # (re)opened before data flows
                     again = b.epoch[gb] >= refs[p.fb_ra[i]] and b.open_row[gb] >= 0
                     ready = (max(t, pre) + tm.tRP if again else t) + tm.tRCD + lat
-            if ready > d0[ch]:
+            if lanes is not None:
+                lanes[ch].append((ready, n))
+            if lead and ready > d0[ch]:
                 d0[ch] = ready
-        return d0
+        return d0, lanes
 
-    def _transfer(self, cp, d0: float, dur: float, w: bool, t: float) -> tuple[float, float]:
-        """Book one channel's share of a request from ``d0`` (``dur`` cycles); (start, end)."""
+    def _start(self, lanes: list, floor: float) -> float:
+        """When a channel's data may start so that its bursts at the steady rate end no earlier
+        than its lanes allow: lanes ready early (at ``floor`` at the earliest) start their
+        bursts, one per tCCD_L and one per bus slot, while the later ones are not ready."""
+        if max(lanes)[0] <= floor:  # every lane is ready before the bus is free
+            return floor
+        ready = sorted((max(r, floor), n) for r, n in lanes)
+        r1 = start = ready[0][0]
+        ccd, cpb = self.t.tCCD_L, self.layout.cpb_alone
+        bus = max(self.spec.tBL, self.t.tCCD_S)
+        for k in range(1, len(ready)):
+            rk = ready[k][0]
+            if rk == ready[k - 1][0]:
+                continue
+            started = sum(min(n, -((rj - rk) // ccd)) for rj, n in ready[:k])
+            start = max(start, rk - min(started, -((r1 - rk) // bus)) * cpb)
+        return start
+
+    def _transfer(self, cp, d0: float, lanes: list | None, dur: float, w: bool,
+                  t: float) -> tuple[float, float]:
+        """Book one channel's share of a request whose first block's lanes are all ready at
+        ``d0``, each as in ``lanes`` (None: one lane) (``dur`` cycles at the steady rate);
+        (start, end)."""
         tm, bus, rf = self.t, self.buses[cp.ch], self.refresh
+        tail = t
         if bus.starts:
             m = bus.meta[-1]
             tail = bus.ends[-1] + bus.gap(m, cp.ra0, cp.bg0, w)
+            if lanes and (cp.bg_l != cp.bg0 or cp.ra_l != cp.ra0):  # FR-FCFS may start with
+                tail = min(tail, bus.ends[-1] + bus.gap(m, cp.ra_l, cp.bg_l, w))  # another lane
             if tail >= d0 and (m[2], m[3]) != (cp.ra0, cp.bg0):  # window spans both requests
                 dur = self.layout.overlap_previous(cp.n, dur)
-            d0 = max(d0, tail)
-        d0 = rf.unblock(cp.ra0, d0)
+        d0 = max(d0, tail) if not lanes or len(lanes) == 1 else self._start(lanes, tail)
+        lat = tm.CWL if w else tm.CL  # refresh blocks column commands: data start - lat
+        d0 = rf.unblock(cp.ra0, d0 - lat) + lat
         end = d0 + dur
+        x0, x1 = d0 - lat, end - lat - self.spec.tBL  # first and last column command
         for r, share in cp.shares:  # refreshes inside the transfer stall the ranks they hit
             lo, hi = rf.free[r]
-            if lo <= d0 - tm.tRP and end < hi:
+            if lo <= x0 and x1 < hi:
                 continue
-            k = rf.count(r, end) - rf.count(r, d0 - tm.tRP)
+            k = rf.count(r, x1 + tm.tRP) - rf.count(r, x0)
             if k:
                 end += k * share * tm.tRFC
         bus.book(d0, end, (cp.ra0, cp.bg0, cp.ra_l, cp.bg_l, w), t)

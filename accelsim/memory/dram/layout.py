@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from accelsim.memory.dram.presets import DramSpec
+from accelsim.memory.dram.scheduler import queue_bursts
 
 MAX_PLANS = 20000  # plans kept per layout
 
@@ -51,8 +52,10 @@ class RequestPlan:
     lb_frac: list[float]  # share of its channel's bursts done when each last visit's block ends
     static_acts: int
     channels: tuple[ChannelPlan, ...]
-    lead_items: tuple[tuple[int, int, int], ...]  # banks of each channel's first block (lanes
-    # start together): (index in fb, channel, global bank)
+    lead_items: tuple[tuple[int, int, int, int, bool], ...]  # banks whose first visit starts in
+    # the reorder window of its channel: (index in fb, channel, global bank, bursts of that
+    # visit, whether it is in the channel's first block)
+    lanes: bool  # whether some channel has more than one lead item
     acts_rank: list[int]  # static ACTs per global rank
 
 
@@ -76,6 +79,7 @@ class BulkLayout:
         self.spec = spec
         self._plans: dict[tuple[int, int], RequestPlan] = {}
         self.q = spec.queue_depth
+        self.window = queue_bursts(spec)  # bursts a rank's controller queue can reorder
         m = list(spec.mapping)
         self.n_ch = spec.channels
         self.p_below_ch = math.prod(radix[f] for f in m[m.index("Ch") + 1 :])
@@ -160,9 +164,7 @@ class BulkLayout:
         nb = spec.banks_per_rank
         vch, gb, row, cnt, kbi, blocks = self.visits(g0, n)
         frac = self._block_end_share(vch, kbi, cnt)
-        first_kb = np.full(self.n_ch, np.iinfo(np.int64).max)
-        np.minimum.at(first_kb, vch, kbi)
-        leading = kbi == first_kb[vch]
+        leading, window = self._leading(vch, kbi, cnt)
         rk = gb // nb
         order = np.argsort(gb, kind="stable")
         gbs, rows, rks = gb[order], row[order], rk[order]
@@ -186,16 +188,31 @@ class BulkLayout:
                 (b0 // spec.banks_per_group) % spec.bankgroups,
                 (bl // nb) % nr, (bl // spec.banks_per_group) % spec.bankgroups,
             ))  # fmt: skip
-        lead = leading[order][first]
+        lead, win = leading[order][first], window[order][first]
         return RequestPlan(
             fb=fb.tolist(), fb_row=rows[first].tolist(), fb_rk=rks[first].tolist(),
             fb_ra=(rks[first] % nr).tolist(), lb=gbs[last].tolist(), lb_row=rows[last].tolist(),
             lb_ra=(rks[last] % nr).tolist(), lb_ch=(rks[last] // nr).tolist(),
             lb_frac=frac[order][last].tolist(), static_acts=int(again.sum()), channels=tuple(channels),
-            lead_items=tuple(zip(np.flatnonzero(lead).tolist(), (rks[first] // nr)[lead].tolist(),
-                                 gbs[first][lead].tolist(), strict=True)),
+            lead_items=tuple(zip(np.flatnonzero(win).tolist(), (rks[first] // nr)[win].tolist(),
+                                 gbs[first][win].tolist(), cnt[order][first][win].tolist(),
+                                 lead[win].tolist(), strict=True)),
+            lanes=int(win.sum()) > len(channels),
             acts_rank=np.bincount(rks[again], minlength=self.n_ch * nr).tolist(),
         )
+
+    def _leading(self, vch: np.ndarray, kbi: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per visit (in :meth:`visits` order): whether it is in its channel's first block, and
+        whether its block starts within the channel's first ``queue_bursts`` bursts (the
+        controller can reorder those)."""
+        first_kb = np.full(self.n_ch, np.iinfo(np.int64).max)
+        np.minimum.at(first_kb, vch, kbi)
+        new_ch = np.insert(vch[1:] != vch[:-1], 0, True)
+        new_block = new_ch | np.insert(kbi[1:] != kbi[:-1], 0, False)
+        before = np.cumsum(cnt) - cnt
+        block_pos = before[np.flatnonzero(new_block)][np.cumsum(new_block) - 1]
+        ch_pos = before[np.flatnonzero(new_ch)][np.cumsum(new_ch) - 1]
+        return kbi == first_kb[vch], block_pos - ch_pos < self.window
 
     def _block_end_share(self, vch: np.ndarray, kbi: np.ndarray, cnt: np.ndarray) -> np.ndarray:
         """Per visit (in :meth:`visits` order): the share of its channel's bursts done when its

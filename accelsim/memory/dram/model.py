@@ -17,6 +17,8 @@ Time is kept in DRAM clock cycles internally; the interface speaks ns.
 
 from __future__ import annotations
 
+import math
+
 from accelsim.memory.dram.banks import BankState
 from accelsim.memory.dram.bulk import BulkTimer
 from accelsim.memory.dram.bus import Bus
@@ -56,6 +58,10 @@ class DramModel:
         self._small = SMALL_BURSTS * spec.channels
         self._bg_mW = spec.p_bg_mW * spec.channels * spec.ranks
         self._head = queue_bursts(spec) * spec.channels  # a large read's bursts in the reorder window
+        below_co = spec.mapping[spec.mapping.index("Co") + 1 :]
+        self._lanes = math.prod(self.mapper.radix[f] for f in below_co)  # bursts interleaved
+        per_ch = self._lanes // (spec.channels if "Ch" in below_co else 1)  # lanes per channel
+        self._round = (per_ch - 1) * self.bulk.layout.cpb_alone  # a round in consecutive slots
         self._tck, self._bb, self._tctrl = spec.tCK_ns, spec.burst_bytes, spec.timing.tCTRL
         self._e_burst = (spec.e_rd_burst_pJ, spec.e_wr_burst_pJ)  # by ``write``
         self._refreshes = (0.0, 0)  # (t_max, refreshes by then): counters() between requests
@@ -88,18 +94,20 @@ class DramModel:
     def _large(self, t: float, g0: int, n: int, write: bool) -> float:
         """A large request: in closed form, unless it is a read and a channel's bus has free
         slots before its earlier traffic ends; then its bursts are scheduled one by one
-        (FR-FCFS with that traffic) until one lands after that traffic, and the rest follows in
-        closed form."""
+        (FR-FCFS with that traffic) until a whole round of the mapping's lanes (consecutive
+        bursts on different bank groups / channels) lands at the end of everything booked, in
+        consecutive bus slots, and the rest follows in closed form."""
         buses = self.buses
         if write or not (buses[0].free_before(t) if len(buses) == 1 else
                          any(bus.free_before(t) for bus in buses)):
             return self.bulk.request(t, g0, n, write)
-        tails = [bus.ends[-1] if bus.starts else 0.0 for bus in self.buses]
-        done, k, tbl = t, 0, self.spec.tBL
+        done, k, lanes = t, 0, self._lanes
+        ends: list[float] = []
         while k < min(n, self._head):
             end = self.scheduler.read(t, g0 + k, 1, self._req)
             done, k = max(done, end), k + 1
-            if end - tbl >= tails[self.mapper.decode(g0 + k - 1).ch]:
+            ends = ends + [end] if end >= buses[self.mapper.decode(g0 + k - 1).ch].ends[-1] else []
+            if len(ends) >= lanes and max(ends[-lanes:]) - min(ends[-lanes:]) <= self._round:
                 break
         return max(done, self.bulk.request(t, g0 + k, n - k, False)) if k < n else done
 

@@ -51,12 +51,13 @@ class BurstScheduler:
         self._queue: list[list[float]] = [[] for _ in range(n_ranks)]  # CAS times per rank
         self.queue_bursts = queue_bursts(spec)
         self.w_high, self.w_low = write_watermarks(spec)
-        self._issued = 0.0  # issue time of the request being scheduled (its row's arrival history)
+        self._issued = 0.0  # issue time of the request being scheduled
+        self._arrival: float | None = 0.0  # a read's issue time (row arrival history); None: a drain
 
     # ---------------------------------------------------------------- requests
     def read(self, t: float, g0: int, n: int, req: int) -> float:
         """Bursts ``g0 .. g0+n-1`` of read request ``req`` arriving at ``t``; data end."""
-        done, self._issued = t, t
+        done, self._issued, self._arrival = t, t, t
         for g in range(g0, g0 + n):
             c = self.mapper.decode(g)
             inflight = self._queue[self.mapper.rank(c)]
@@ -91,7 +92,7 @@ class BurstScheduler:
         the last data end."""
         batch = bus.wbuf[:count] if count is not None else list(bus.wbuf)
         del bus.wbuf[: len(batch)]
-        done, self._issued = t, t
+        done, self._issued, self._arrival = t, t, None  # a drain is no arrival of a row's requests
         for c, req in batch:
             done = max(done, self.burst(c, req, True, t))
         if self.spec.closed_page:
@@ -169,7 +170,7 @@ class BurstScheduler:
             k = bisect.bisect_left(self._acts[rk], t0 - 4 * t.tFAW)
             del self._acts[rk][:k], self._act_bg[rk][:k]
         if a is not None:
-            b.opened(gb, c.row, req, x, pre_prev, self._issued)
+            b.opened(gb, c.row, req, x, pre_prev, self._arrival)
             cnt["row_misses"] += 1
             cnt["activates"] += 1
             cnt["energy_act_pJ"] += self.spec.e_act_pJ
@@ -177,7 +178,7 @@ class BurstScheduler:
             b.pre_ok[gb] = max(float(b.pre_ok[gb]), a + t.tRAS)
         else:
             cnt["row_hits"] += 1
-            b.hit(gb, req, self._issued)
+            b.hit(gb, req, self._arrival)
         b.cas(gb, x, c.col)
         close = x + (t.CWL + self.tBL + t.tWR if w else t.tRTP)
         b.pre_ok[gb] = max(float(b.pre_ok[gb]), close)
@@ -201,7 +202,7 @@ class BurstScheduler:
             if i < len(acts) and acts[i] - a < (rrd_l if abg[i] == bg else rrd_s):
                 a = acts[i] + (rrd_l if abg[i] == bg else rrd_s)
                 continue
-            if i >= 4 and a - acts[i - 4] < faw:
+            if i >= 4 and a < acts[i - 4] + faw:  # (not a - acts[i-4] < faw: rounding could loop)
                 a = acts[i - 4] + faw
                 continue
             moved = False
