@@ -33,15 +33,18 @@ SAMPLE_GROUPS = 1024
 def decode_cycles(indices: np.ndarray, lookups_per_cycle: int, banks: int,
                   reads_per_lookup: int = 1) -> tuple[int, int]:
     """(cycles, conflict cycles) to look up ``indices`` in order, ``lookups_per_cycle`` at a time."""
+    worst = group_worst(indices, lookups_per_cycle, banks)
+    cycles = int(worst.sum()) * reads_per_lookup
+    return cycles, cycles - len(worst) * reads_per_lookup
+
+
+def group_worst(indices: np.ndarray, lookups_per_cycle: int, banks: int) -> np.ndarray:
+    """Per group of ``lookups_per_cycle`` consecutive indices: its busiest bank's lookups."""
     n = len(indices)
-    if n == 0:
-        return 0, 0
     groups = -(-n // lookups_per_cycle)
     gid = np.arange(n) // lookups_per_cycle
     counts = np.bincount(gid * banks + indices % banks, minlength=groups * banks)
-    worst = counts.reshape(groups, banks).max(axis=1)
-    cycles = int(worst.sum()) * reads_per_lookup
-    return cycles, cycles - groups * reads_per_lookup
+    return counts.reshape(groups, banks).max(axis=1)
 
 
 class TileDecoder:
@@ -97,13 +100,9 @@ class TileDecoder:
         """(cycles, conflicts, cycles of each group of the last pass, cycles of each pass) to
         decode ``idx``, in as many passes as the codebook needs."""
         if self.passes == 1:
-            cycles, conflicts = decode_cycles(idx, self.lookups, self.banks, self.reads)
-            if len(idx) == 0:
-                return cycles, conflicts, np.zeros(0, dtype=np.int64), [cycles]
-            gid = np.arange(len(idx)) // self.lookups
-            counts = np.bincount(gid * self.banks + idx % self.banks,
-                                 minlength=(int(gid[-1]) + 1) * self.banks)
-            return cycles, conflicts, counts.reshape(-1, self.banks).max(axis=1) * self.reads, [cycles]
+            last = group_worst(idx, self.lookups, self.banks).astype(np.int64) * self.reads
+            cycles = int(last.sum())
+            return cycles, cycles - len(last) * self.reads, last, [cycles]
         # every pass scans the whole stream, lookups_per_cycle positions a cycle; a group costs
         # its busiest bank's lookups of the resident slice, at least the one cycle of the scan
         n, banks = len(idx), self.banks
