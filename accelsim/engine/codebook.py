@@ -51,12 +51,14 @@ class CodebookDma:
             ev.codebook_ready[li].succeed()
             resident_since = li
 
-    def load_slices(self, li: int, pass_cycles: list[float]):
+    def load_slices(self, li: int, pass_cycles: list[float], raw_first: float, raw_done: float):
         """Multi-pass layers: read every codebook slice in again for one tile and run every
         pass but the last over it (blocking); returns the cycles spent loading slices.
 
         The buffer holds one slice, so each slice is its own request, issued when the pass over
-        the one before it is over (``pass_cycles``: the decoder's cycles per pass)."""
+        the one before it is over (``pass_cycles``: the decoder's cycles per pass); the first
+        one as soon as the decoder takes the tile. The first pass scans the tile's indices as
+        they arrive (``raw_first`` .. ``raw_done``)."""
         plan = self.plans[li]
         size, passes = plan.codebook_bytes, plan.decode.passes
         per = -(-size // passes)
@@ -64,5 +66,8 @@ class CodebookDma:
         for p, off in enumerate(range(0, size, per)):
             loading += yield from self._read(li, plan.place.codebook_addr + off, min(per, size - off))
             if p < passes - 1:
-                yield self.env.timeout(pass_cycles[p])
+                end = self.env.now + pass_cycles[p]
+                if p == 0:
+                    end = max(end, raw_first + pass_cycles[p], raw_done + 1.0)
+                yield self.env.timeout(end - self.env.now)
         return loading

@@ -26,16 +26,17 @@ class DecoderUnit:
             if decode is None:
                 self.decoded.fill((raw_first, raw_first, raw_done, raw_done, raw_first))
                 continue
-            if raw_first > env.now:
+            if decode.passes == 1 and raw_first > env.now:
                 yield env.timeout(raw_first - env.now)
             if not ev.codebook_ready[li].processed:
                 yield ev.codebook_ready[li]
             cb_ready = env.now
             if decode.passes > 1:
-                cb_ready += yield from self.codebook_dma.load_slices(li, decode.pass_cycles(tile))
-            done = self._decode(li, decode, tile, (nfolds, raw_first, raw_done, lead, cb_ready))
-            if done > env.now:
-                yield env.timeout(done - env.now)
+                cb_ready += yield from self.codebook_dma.load_slices(
+                    li, decode.pass_cycles(tile), raw_first, raw_done)
+            free = self._decode(li, decode, tile, (nfolds, raw_first, raw_done, lead, cb_ready))
+            if free > env.now:
+                yield env.timeout(free - env.now)
             left[li] -= 1
             if left[li] == 0:
                 ev.decoded[li].succeed()
@@ -56,7 +57,8 @@ class DecoderUnit:
         # the array's first tick needs ``lead`` of the first fold's weights, out of the pipeline
         last = decode.last_pass(tile)
         per_fold = last / nfolds
+        free = max(now + last, raw_done + per_fold)
         done = max(now + last + decode.depth, raw_done + per_fold)
         first = now + decode.first_out(tile, lead / nfolds)
         self.decoded.fill((first, raw_first, raw_done, done, cb_ready))
-        return done
+        return free
