@@ -54,9 +54,7 @@ class DecoderUnit:
         st.codebook_reads += lookups * decode.entry_bytes * decode.passes
         # every pass but the last only scans: weights come out during the last pass, and
         # the array's first tick needs ``lead`` of the first fold's weights, out of the pipeline
-        last = decode.last_pass(tile)
-        per_fold = last / nfolds
-        done = max(now + last + decode.depth, raw_done + per_fold)
+        done = decode.last_out(tile, now, raw_first, raw_done, lead / nfolds)
         first = now + decode.first_out(tile, lead / nfolds)
         self.decoded.fill((first, raw_first, raw_done, done, cb_ready))
         return done
