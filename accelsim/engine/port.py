@@ -18,6 +18,7 @@ class MemoryPort:
         self.ghz = clock_MHz / 1000.0
         self.stats = stats
         self.peak_bytes_per_cycle = memory.peak_GBps / self.ghz
+        self.burst_B = memory.burst_B
         self.count_memory = count_memory
         self._last = memory.counters() if count_memory else None
 
