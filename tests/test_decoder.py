@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import accelsim
-from accelsim.plan.decode import decode_cycles
+from accelsim.plan.decode import TileDecoder, decode_cycles
 
 
 def test_conflict_free_group_takes_one_cycle():
@@ -35,6 +35,61 @@ def test_more_banks_never_more_cycles(idx, lookups, banks):
     many, _ = decode_cycles(idx, lookups, banks * 2)
     assert many <= few
     assert few >= -(-len(idx) // lookups)  # at least one cycle per group
+
+
+def one_tile_decoder(indices, lookups: int, banks: int, depth: int = 2) -> TileDecoder:
+    """The decoder of a one-tile VQ layer (d = 2, fp16 codewords: one read each) whose tile's
+    index stream is ``indices``."""
+    from types import SimpleNamespace as NS
+
+    k, d = 256, 2
+    layer = NS(K=d * len(indices), N=1, groups=1)
+    fmt = NS(d=d, k=k, codebook_dtype="fp16", codebook_bytes=k * d * 2, synthetic=False,
+             indices=np.asarray(indices))
+    mapping = NS(tiles=(1, 1, 1, 1), Gt=1, Nt=1, Kt=layer.K)
+    arch = NS(decoder=NS(lookups_per_cycle=lookups, pipeline_depth=depth),
+              sram=NS(codebook=NS(banks=banks, width_bits=128, size_KiB=16)))
+    return TileDecoder(layer, fmt, mapping, arch)
+
+
+def test_each_group_waits_for_its_own_bytes():
+    # 4 lookups a cycle on 4 banks: groups [0,0,0,1] (3 cycles: bank 0 thrice), [0,1,2,3] (1),
+    # [1,1,2,2] (2); pipeline 2. Bytes arrive evenly, a third by 12, all by 30 (27 a tile):
+    # group 0's share (1/3) is in at 12, group 1's at 21, group 2's at 30.
+    dec = one_tile_decoder([0, 0, 0, 1, 0, 1, 2, 3, 1, 1, 2, 2], lookups=4, banks=4)
+    assert dec.last_pass(0) == 6
+    # started at 0: group 0 at 12-15, group 1 at 21-22, group 2 at 30-32, out at 34 (a bound
+    # that waits for the last byte before decoding the tile's last fold would say 30 + 6 + 2)
+    assert dec.last_out(0, start=0.0, first=12.0, done=30.0, s0=1 / 3) == 34.0
+    # every byte in before it starts: 6 cycles of groups + 2
+    assert dec.last_out(0, start=40.0, first=12.0, done=30.0, s0=1 / 3) == 48.0
+    # bytes early except the last group's: 10 + 3 + 1 = 14 < 20, then 20 + 2 + 2
+    assert dec.last_out(0, start=10.0, first=10.0, done=20.0, s0=0.5) == 24.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(idx=st.lists(st.integers(0, 15), min_size=1, max_size=80),
+       lookups=st.sampled_from([1, 2, 4, 8]), banks=st.sampled_from([1, 2, 4]),
+       start=st.floats(0, 100), first=st.floats(0, 100), span=st.floats(0, 200),
+       s0=st.floats(0, 0.9))
+def test_decode_end_equals_group_by_group_walk(idx, lookups, banks, start, first, span, s0):
+    """The closed form equals walking the groups: each starts when the one before it is done
+    and its bytes (its share of the lookups, at an even rate from ``s0`` at ``first`` to all
+    at ``first + span``) are stored."""
+    dec = one_tile_decoder(idx, lookups, banks, depth=3)
+    done = first + span
+    dec(0)
+    costs = np.diff(np.concatenate(([0.0], dec._last[0])))  # each group's cycles
+    groups = len(costs)
+    t = start
+    for g, cost in enumerate(costs):
+        share = (g + 1) / groups
+        arrive = max(first, first + (done - first) / (1 - s0) * (share - s0))
+        t = max(t, arrive) + cost
+    assert dec.last_out(0, start, first, done, s0) == pytest.approx(t + 3, abs=1e-6)
+    if np.all(costs == costs[0]):  # a synthetic stream's closed form (equal group costs)
+        dec.fmt.synthetic = True
+        assert dec.last_out(0, start, first, done, s0) == pytest.approx(t + 3, abs=1e-6)
 
 
 def ssvq_workload(**arch):

@@ -159,3 +159,22 @@ def test_bank_level_dram_never_beats_its_peak_on_a_whole_model(dram):
     assert t["bandwidth_GBps"] <= t["peak_bandwidth_GBps"]
     # and the time is at least the traffic at peak bandwidth (ns = bytes / (GB/s))
     assert t["time_ms"] * 1e6 >= t["dram_bytes"] / t["peak_bandwidth_GBps"]
+
+
+def test_first_rows_of_a_tile_arrive_in_whole_bursts():
+    """A 108 B tile read over a 6.4 B/cycle channel, done at cycle 90: its bytes stream in at the
+    peak rate until then. The first preload row of a 32-row fold needs 108/32 = 3.4 B, but data
+    arrives in 32 B bursts: the first burst is in at 90 - 76 / 6.4 = 78.125, not at
+    90 - (108 - 4) / 6.4 = 73.75 as whole bytes."""
+    from types import SimpleNamespace as NS
+
+    from accelsim.engine.dma import DmaUnit
+
+    def first(burst_B: int, issued: float = 0.0) -> float:
+        dma = DmaUnit(None, NS(peak_bytes_per_cycle=6.4, burst_B=burst_B), [], None, None, None, None)
+        return dma.first_fold(issued, done=90.0, nbytes=108, nfolds=1, lead=1 / 32)
+
+    assert first(32) == pytest.approx(78.125)
+    assert first(1) == pytest.approx(73.75)
+    assert first(128) == 90.0  # the whole tile is one burst
+    assert first(32, issued=85.0) == 85.0  # not before it is asked for

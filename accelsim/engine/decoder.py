@@ -44,7 +44,8 @@ class DecoderUnit:
     def _decode(self, li: int, decode, tile: int, timing: tuple) -> float:
         """Start the last pass over a tile now (its codebook, or last slice, is resident; the
         passes before it are over): charge the decoder's work, hand the tile's token to the PE
-        array; returns when the last weight is decoded. ``timing``: the tile's folds, first and
+        array; returns when the decoder is free for the next tile (its last group done; the
+        weights leave the pipeline ``pipeline_depth`` later). ``timing``: the tile's folds, first and
         last raw byte, lead share, and when it would have had its codebook with no pass before
         (the codebook's stall ends there, the decoder's begins)."""
         nfolds, raw_first, raw_done, lead, cb_ready = timing
@@ -55,10 +56,8 @@ class DecoderUnit:
         st.codebook_reads += lookups * decode.entry_bytes * decode.passes
         # every pass but the last only scans: weights come out during the last pass, and
         # the array's first tick needs ``lead`` of the first fold's weights, out of the pipeline
-        last = decode.last_pass(tile)
-        per_fold = last / nfolds
-        free = max(now + last, raw_done + per_fold)
-        done = max(now + last + decode.depth, raw_done + per_fold)
+        done = decode.last_out(tile, now, raw_first, raw_done, lead / nfolds)
+        free = done - decode.depth  # the pipeline delays the weights, it holds no slice
         first = now + decode.first_out(tile, lead / nfolds)
         self.decoded.fill((first, raw_first, raw_done, done, cb_ready))
         return free

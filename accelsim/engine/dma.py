@@ -20,9 +20,13 @@ class DmaUnit:
     def first_fold(self, issued: float, done: float, nbytes: float, nfolds: float,
                    lead: float = 1.0) -> float:
         """When the share of a transfer that the first fold's first tick needs (``lead`` of one
-        fold) is on chip, its bytes arriving at the peak rate until ``done``."""
-        xfer = nbytes / self.port.peak_bytes_per_cycle
-        return max(issued, done - xfer * (1.0 - lead / nfolds))
+        fold, in whole bursts) is on chip, its bytes arriving at the peak rate until ``done``."""
+        port = self.port
+        if nbytes <= 0:
+            return issued
+        burst = port.burst_B
+        need = min(nbytes, -(-(lead / nfolds * nbytes) // burst) * burst)
+        return max(issued, done - (nbytes - need) / port.peak_bytes_per_cycle)
 
     def run(self):
         for li, plan in enumerate(self.plans):

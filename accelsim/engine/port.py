@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from accelsim.engine.stats import LayerStats
 
 
@@ -16,6 +18,7 @@ class MemoryPort:
         self.ghz = clock_MHz / 1000.0
         self.stats = stats
         self.peak_bytes_per_cycle = memory.peak_GBps / self.ghz
+        self.burst_B = memory.burst_B
         self.count_memory = count_memory
         self._last = memory.counters() if count_memory else None
 
@@ -42,8 +45,9 @@ class MemoryPort:
     def _request(self, now: float, st: LayerStats, addr: int, nbytes: int, write: bool):
         """Issue the request; charge the memory's counter differences to ``st``."""
         done_ns = self.memory.request(now / self.ghz, int(addr), int(nbytes), write)
+        done = math.ceil(done_ns * self.ghz - 1e-9)
         if not self.count_memory:
-            return max(now, done_ns * self.ghz)
+            return max(now, done)
         after = self.memory.counters()
         before, self._last = self._last, after
         mem = st.mem
@@ -51,4 +55,4 @@ class MemoryPort:
             mem.update(dict.fromkeys(after, 0.0))
         for key, val in after.items():
             mem[key] = mem[key] + val - before[key]
-        return max(now, done_ns * self.ghz)
+        return max(now, done)

@@ -11,6 +11,9 @@ A memory model is stateful and is called in non-decreasing time order (simulatio
     models add ``row_hits``, ``row_misses`` ... The engine takes differences per layer.
 ``peak_GBps``
     Peak bandwidth (roofline, bound checks).
+``burst_B``
+    The unit data arrives in (a DRAM burst; 1 for the analytic models): the first bytes of a
+    transfer are usable once a whole burst of them is in.
 
 Models: ``ideal`` and ``simple`` (:mod:`accelsim.memory.simple`) and the bank-level JEDEC
 presets (:mod:`accelsim.memory.dram`).
@@ -24,6 +27,7 @@ from typing import Protocol
 class MemoryModel(Protocol):
     name: str
     peak_GBps: float
+    burst_B: int
 
     def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float: ...
 

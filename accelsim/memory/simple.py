@@ -22,6 +22,7 @@ class IdealMemory(_Counting):
 
     name = "ideal"
     peak_GBps = float("inf")
+    burst_B = 1
 
     def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float:
         self._count(nbytes, write)
@@ -39,6 +40,7 @@ class SimpleMemory(_Counting):
         super().__init__()
         self.name = name
         self.peak_GBps = peak_GBps
+        self.burst_B = 1
         self._bytes_per_ns = peak_GBps * efficiency
         self._latency_ns = latency_ns
         self._bus_free_ns = 0.0

@@ -162,6 +162,29 @@ class TileDecoder:
             self(tile)
         return self._passes[tile]
 
+    def last_out(self, tile: int, start: float, first: float, done: float, s0: float) -> float:
+        """When the last pass over a weight tile, started at ``start``, has its last weights out
+        of the pipeline, if each group starts only once its bytes are stored: the tile's raw
+        bytes arrive at an even rate, the first ``s0`` of them at ``first``, all at ``done``
+        (a group's share of the bytes is its share of the lookups)."""
+        if tile not in self._last:
+            self(tile)
+        cum = self._last[tile]
+        if len(cum) == 0:
+            return start + self.depth
+        last = float(cum[-1])
+        if done <= start:
+            return start + last + self.depth  # every byte is in
+        groups = len(cum)
+        rate = (done - first) / (1.0 - s0) if s0 < 1.0 else 0.0
+        if self.fmt.synthetic:  # equal group costs: the latest start is the first or last group's
+            wait = max(first + rate * (1.0 / groups - s0), first, done - (last - last / groups))
+            return max(start + last, wait + last) + self.depth
+        shares = np.arange(1, groups + 1, dtype=float) / groups
+        arrive = np.maximum(first + rate * (shares - s0), first)
+        before = np.concatenate(([0.0], cum[:-1]))
+        return max(start + last, float((arrive - before).max()) + last) + self.depth
+
     def first_out(self, tile: int, share: float) -> float:
         """Cycles from the start of a weight tile's last pass until the first ``share`` of its
         lookups are decoded and out of the pipeline: the groups holding them (a group's

@@ -1,6 +1,7 @@
 """Data movement of the reference model, one cycle at a time.
 
-A read of a tile is issued to the memory model burst by burst (``BURST_B``); each burst is
+A read of a tile is issued to the memory model burst by burst (the memory's burst, at least
+``BURST_B`` bytes with the analytic models, whose bursts are bytes); each burst is
 *delivered* on the cycle the memory model says it completes, and a buffer's :class:`Filler`
 then writes delivered bytes into SRAM at the buffer's port width (``width_bits / 8 × banks``
 bytes per cycle), oldest transfer first. A tile's ``stored`` bytes are what the consumers see.
@@ -12,8 +13,8 @@ import math
 from collections import deque
 
 BURST_B = 64
-"""Size of the reference DMA's read requests: one DRAM burst, so that each burst is delivered on
-the cycle the memory model completes it."""
+"""Size of the reference DMA's read requests with the analytic memory models (a DRAM model's
+requests are its bursts, so that each burst is delivered on the cycle the memory completes it)."""
 
 
 COUNTED = ("start", "end", "wb_end", "compute", "stall_dram", "stall_decoder", "stall_codebook",
@@ -39,6 +40,7 @@ class Port:
         self.memory, self.tallies = memory, tallies
         self.cycles_per_ns = clock_MHz / 1000.0
         self.seen = memory.counters()
+        self.burst_B = memory.burst_B if memory.burst_B > 1 else BURST_B
 
     def charge(self, layer: int, stream: str, nbytes: int) -> None:
         by = self.tallies[layer].bytes
@@ -77,9 +79,10 @@ def issue(port: Port, cycle: int, layer: int, reads) -> None:
     """Issue the bursts of several transfers, one transfer after the other (a DMA working
     through its descriptors in order); ``reads`` holds ``(transfer, addr)`` pairs, a transfer's
     bytes read from ``addr`` on."""
+    burst = port.burst_B
     for tr, addr in reads:
-        for off in range(0, tr.size, BURST_B):
-            part = min(BURST_B, tr.size - off)
+        for off in range(0, tr.size, burst):
+            part = min(burst, tr.size - off)
             tr.due.append(port.request(cycle, layer, addr + off, part, False))
             tr.sizes.append(part)
 

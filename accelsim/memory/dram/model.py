@@ -43,6 +43,7 @@ class DramModel:
         self.spec = spec
         self.name = spec.name
         self.peak_GBps = spec.peak_GBps
+        self.burst_B = spec.burst_bytes
         self.mapper = AddressMapper(spec)
         self.banks = BankState(self.mapper.n_banks, spec.bursts_per_row, queue_bursts(spec) * spec.tBL,
                                spec.timing.tCCD_L)
