@@ -33,6 +33,29 @@ def test_single_gemm_ideal_memory_reports_scalesim_cycles():
     assert res.summary["totals"]["cycles"] == pytest.approx(41904 + first_row + drain, abs=1e-9)
 
 
+@pytest.mark.parametrize(("buf", "cycles"), [
+    # 2,048 B of inputs at 1 B/cycle; the last input vector leaves the array R + C - 1 = 63
+    # ticks after it is stored; then the 2,048 B output drains at 256 B/cycle
+    ("input", 2048 + 63 + 2048 / 256),
+    # the step starts once the first preload row (1/32 of 32 x 32 B + 32 fp16 scales) is
+    # stored, computes SCALE-Sim's 2R + C + T - 2 = 158 cycles, then drains at 1 B/cycle
+    ("output", 1088 / 32 / 256 + 158 + 2048),
+    # the first preload row takes 1088 / 32 = 34 cycles and the whole weight tile 1,088: its last
+    # row is preloaded, the fold's remaining 158 - 32 + 1 ticks run, then the output drains
+    ("weight", 1088 + (158 - 32 + 1) + 2048 / 256),
+])
+def test_a_narrow_sram_port_sets_the_time(buf, cycles):
+    # one 64x32x32 step (one fold) on a 32x32 ws array with ideal memory; one buffer's port is
+    # 8 bits x 1 bank = 1 B/cycle, the others 256 B/cycle (the cycle-stepped reference model
+    # gives the same within one whole cycle)
+    wl = gemm_workload(M=64, K=32, N=32, sram={buf: {"width_bits": 8, "banks": 1}})
+    wl["mapping"] = {"g": {"tile": {"M": 64, "K": 32, "N": 32}}}
+    row = run(wl).layers.iloc[0]
+    assert row["steps"] == 1 and row["cycles_compute"] == compute_cycles("ws", 32, 32, 64, 32, 32) == 158
+    assert row["cycles"] == pytest.approx(cycles, abs=1e-9)
+    assert row["stall_dram"] == pytest.approx(cycles - 158, abs=1e-9)
+
+
 @pytest.mark.parametrize("flow", ["ws", "os", "is"])
 def test_spatial_tiling_keeps_scalesim_count(flow):
     # a 4 KiB weight tile forces K/N tiling; spatial cuts add folds exactly
