@@ -56,6 +56,24 @@ def test_a_narrow_sram_port_sets_the_time(buf, cycles):
     assert row["stall_dram"] == pytest.approx(cycles - 158, abs=1e-9)
 
 
+def test_spills_and_read_backs_pass_the_output_port():
+    # 64x64x32 in 32x32x32 tiles, k outermost (kmn): the two 32x32 output tiles are spilled after
+    # k0 and read back before k1, 4,096 B of 32-bit partial sums each way, through a single-
+    # buffered output buffer whose port moves 1 B/cycle; the final 32x32 B tiles drain the same
+    # way. The one slot serialises it all: 4 steps of 126 cycles (2R + C + T - 2), 2 spills and
+    # 2 read-backs of 4,096 cycles, 2 drains of 1,024, after the first weight row (1/32 of
+    # 32x32 B + the tile's 32 B share of the fp16 scales, at 256 B/cycle); the reference model
+    # gives 18,936
+    wl = gemm_workload(M=64, K=64, N=32, sram={"output": {"width_bits": 8, "banks": 1,
+                                                          "double_buffer": False}})
+    wl["mapping"] = {"g": {"tile": {"M": 32, "K": 32, "N": 32}, "loop_order": "kmn"}}
+    row = run(wl).layers.iloc[0]
+    assert row["dram_write_psum_B"] == row["dram_read_psum_read_B"] == 2 * 32 * 32 * 4
+    assert row["cycles_compute"] == 4 * 126
+    cycles = (32 * 32 + 32) / 32 / 256 + 4 * 126 + 4 * 4096 + 2 * 1024
+    assert row["cycles"] == pytest.approx(cycles, abs=1e-9)
+
+
 @pytest.mark.parametrize("flow", ["ws", "os", "is"])
 def test_spatial_tiling_keeps_scalesim_count(flow):
     # a 4 KiB weight tile forces K/N tiling; spatial cuts add folds exactly
