@@ -90,14 +90,23 @@ class SramPort:
         self.free_at = 0.0
         """When the port has passed every byte booked so far (had each come in time)."""
 
-    def fill(self, issued: float, done: float, nbytes: float, peak_B_per_cycle: float):
+    def fill(self, issued: float, done: float, nbytes: float, peak_B_per_cycle: float,
+             share: float = 1.0) -> tuple[float, float]:
         """Book a DRAM read into the buffer: its bytes arrive at the memory's peak rate until
-        ``done`` (not before ``issued``) and pass the port once it is free. Returns ``(start,
-        stored)``: when the port starts on the transfer and when its last byte is stored (the
-        bytes stored by ``t`` are ``min(arrived by t, B_per_cycle × (t − start))``)."""
+        ``done`` (not before ``issued``) and pass the port once it is free. Returns ``(first,
+        stored)``: when the first ``share`` of the bytes and when all of them are stored (the
+        bytes stored by ``t`` are ``min(arrived by t, B_per_cycle × (t − port start))``)."""
         if nbytes <= 0:
             return issued, done
+        xfer = nbytes / peak_B_per_cycle
+        arrived = done - xfer * (1.0 - share)  # the share's last byte
+        if arrived < issued:
+            arrived = issued
+        start = done - xfer
+        if start < issued:
+            start = issued
+        if start < self.free_at:
+            start = self.free_at
         span = nbytes / self.B_per_cycle
-        start = max(issued, done - nbytes / peak_B_per_cycle, self.free_at)
         self.free_at = start + span
-        return start, max(done, start + span)
+        return max(arrived, start + span * share), max(done, start + span)
