@@ -47,6 +47,12 @@ def _both(tmp_path, capsys, text: str | bytes, *sets: str) -> list[str]:
      "w.yaml: arch.dram.channels: too large: 1,000,000 (limit 64)"),
     ("name: w\nmodel: deit_tiny\narch: {preset: edge-32x32, dram: {timing: {tRCD: .nan}}}\n",
      "w.yaml: arch.dram.timing.tRCD: Input should be a finite number"),
+    # an SRAM port moves width_bits / 8 bytes per bank a cycle: a sub-byte word made the
+    # codebook port 0 B/cycle (ZeroDivisionError) and stalled the reference model forever
+    ("name: w\nmodel: deit_tiny\narch: {preset: edge-32x32, sram: {codebook: {width_bits: 4}}}\n",
+     "w.yaml: arch.sram.codebook.width_bits: Input should be a multiple of 8 (got 4)"),
+    ("name: w\nmodel: deit_tiny\narch: {preset: edge-32x32, sram: {input: {width_bits: 12}}}\n",
+     "w.yaml: arch.sram.input.width_bits: Input should be a multiple of 8 (got 12)"),
     (DEIT + "model_args: {seq_len: 100000000}\n",
      "w.yaml: layer 'patch_embed.proj' input elements: too large: 76,799,999,232 "
      "(limit 4,294,967,296)"),

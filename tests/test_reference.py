@@ -87,8 +87,11 @@ def test_cli_reference_writes_the_same_columns(tmp_path):
     eng = list(csv.DictReader((tmp_path / "e" / "layers.csv").open()))
     ref = list(csv.DictReader((tmp_path / "r" / "layers.csv").open()))
     assert list(ref[0]) == list(eng[0])
-    # ideal DRAM: the reference adds only SRAM fills at port width and the last write-back
-    assert 41904 < float(ref[0]["cycles"]) < 41904 * 1.01
+    # ideal DRAM: both add to SCALE-Sim's 41,904 cycles only what the SRAM ports expose (the
+    # first weight row's fill and the last output tile's drain, 24.75 cycles in the engine;
+    # the reference counts whole cycles)
+    assert float(ref[0]["cycles_compute"]) == float(eng[0]["cycles_compute"]) == 41904
+    assert 41904 < float(ref[0]["cycles"]) and abs(float(ref[0]["cycles"]) - float(eng[0]["cycles"])) < 1
 
 
 def test_cli_reference_refuses_large_workloads(capsys):
@@ -124,11 +127,12 @@ def test_engine_agrees_with_the_reference_on_random_cases(tmp_path):
     the issue's goal (median 0.5 %, worst 2 %; docs/reference.md lists the known differences
     behind the tail of the 300-case runs)."""
     cycles, ideal = _agreement_on_30_cases(tmp_path)
-    # Measured 0.11 % median, 1.54 % worst (an ideal-memory case). Case 0 (LPDDR5: a 1,682 B
+    # Measured 0.10 % median, 1.12 % worst (case 18, LPDDR4). Case 0 (LPDDR5: a 1,682 B
     # input issued while a 5,568 B one is in flight) was 5.87 % off while the DRAM model charged
     # a refresh to a transfer whose column commands all came before it (docs/dram.md).
     assert cycles["median"] <= 0.005
     assert cycles["worst"] <= 0.02
-    # ideal memory leaves the combining logic alone: measured 0.04 % median, 1.54 % worst (9 cases)
+    # ideal memory leaves the combining logic alone: measured 0.015 % median, 0.24 % worst (9
+    # cases; 1.54 % worst while the engine left the data buffers' SRAM ports free)
     assert ideal["median"] <= 0.005
-    assert ideal["worst"] <= 0.02
+    assert ideal["worst"] <= 0.01

@@ -1,4 +1,4 @@
-"""On-chip buffers as slot stores for the engine's processes.
+"""On-chip buffers as slot stores for the engine's processes, and their SRAM ports.
 
 A :class:`SlotBuffer` has a fixed number of slots (2 when double-buffered). A producer (a DMA
 or the PE array) ``reserve``s a free slot before filling it and ``fill``s it with a token when the
@@ -6,6 +6,10 @@ data is there; the consumer ``take``s tokens in order and ``release``s the slot 
 with the data. Each side is a single process. Built on plain simpy events, with fast paths that
 create no event when a slot or a token is already available (the engine makes millions of these
 calls on large models).
+
+A buffer's :class:`SramPort` is the physical limit on how fast DRAM data gets in (or out):
+``width_bits / 8 × banks`` bytes per cycle, transfers served oldest first. It is timing state
+only (a "free at" time), no simpy event.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from collections import deque
 
 
 class SlotBuffer:
-    """A FIFO of tokens with ``slots`` capacity; one producer and one consumer process."""
+    """A FIFO of tokens with ``slots`` capacity; one producer and one consumer process.
+    ``port``: the buffer's SRAM port, when DRAM data passes it (None: a hand-over between
+    units that has no port)."""
 
-    def __init__(self, env, slots: float) -> None:
+    def __init__(self, env, slots: float, port: SramPort | None = None) -> None:
         self.env = env
         self.slots = slots
+        self.port = port
         self.free = slots
         self.ready: deque = deque()
         self._producer = None
@@ -70,3 +77,38 @@ class SlotBuffer:
         the same as ``yield from buf.take()`` without a generator per call."""
         self._consumer = self.env.event()
         return self._consumer
+
+
+class SramPort:
+    """One port of an SRAM buffer: at most ``B_per_cycle`` bytes a cycle, one transfer after the
+    other (oldest first)."""
+
+    __slots__ = ("B_per_cycle", "free_at")
+
+    def __init__(self, width_bits: int, banks: int) -> None:
+        self.B_per_cycle = width_bits * banks / 8.0
+        self.free_at = 0.0
+        """When the port has passed every byte booked so far (had each come in time)."""
+
+    def fill(self, issued: float, done: float, nbytes: float, peak_B_per_cycle: float,
+             share: float = 1.0, burst_B: int = 1) -> tuple[float, float]:
+        """Book a DRAM read into the buffer: its bytes arrive at the memory's peak rate until
+        ``done`` (not before ``issued``), in whole bursts of ``burst_B``, and pass the port once
+        it is free. Returns ``(first, stored)``: when the first ``share`` of the bytes (rounded
+        up to whole bursts) and when all of them are stored (the bytes stored by ``t`` are
+        ``min(arrived by t, B_per_cycle × (t − port start))``)."""
+        if nbytes <= 0:
+            return issued, done
+        share = min(nbytes, -(-(share * nbytes) // burst_B) * burst_B) / nbytes
+        xfer = nbytes / peak_B_per_cycle
+        arrived = done - xfer * (1.0 - share)  # the share's last byte
+        if arrived < issued:
+            arrived = issued
+        start = done - xfer
+        if start < issued:
+            start = issued
+        if start < self.free_at:
+            start = self.free_at
+        span = nbytes / self.B_per_cycle
+        self.free_at = start + span
+        return max(arrived, start + span * share), max(done, start + span)

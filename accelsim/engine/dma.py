@@ -9,24 +9,16 @@ class DmaUnit:
     """Requests go out in step order, one request per tile, weights first; each tile's first
     row is on chip when the memory model's answer to its own request says so, and the step can
     start once the first row of both is (the memory model, not the DMA, decides whether the two
-    requests overlap). Weights never wait for data; a layer's first input waits for the last
-    write-back of every layer it reads. Vector ops are not fetched here (the vector unit reads
-    its own inputs). Requests stay outstanding: consumers wait for the first row, not the DMA."""
+    requests overlap; a tile's bytes arrive at the memory's peak rate until its request
+    completes). Each tile then passes its buffer's write port (``SlotBuffer.port``): a row is on
+    chip once it has arrived and been stored. Weights never wait for data; a layer's first
+    input waits for the last write-back of every layer it reads. Vector ops are not fetched here
+    (the vector unit reads its own inputs). Requests stay outstanding: consumers wait for the
+    first row, not the DMA."""
 
     def __init__(self, env, port, plans, weight_buf, input_buf, events, pe) -> None:
         self.env, self.port, self.plans, self.pe = env, port, plans, pe
         self.weight_buf, self.input_buf, self.events = weight_buf, input_buf, events
-
-    def first_fold(self, issued: float, done: float, nbytes: float, nfolds: float,
-                   lead: float = 1.0) -> float:
-        """When the share of a transfer that the first fold's first tick needs (``lead`` of one
-        fold, in whole bursts) is on chip, its bytes arriving at the peak rate until ``done``."""
-        port = self.port
-        if nbytes <= 0:
-            return issued
-        burst = port.burst_B
-        need = min(nbytes, -(-(lead / nfolds * nbytes) // burst) * burst)
-        return max(issued, done - (nbytes - need) / port.peak_bytes_per_cycle)
 
     def run(self):
         for li, plan in enumerate(self.plans):
@@ -44,6 +36,7 @@ class DmaUnit:
     def _layer(self, li: int, plan):
         env, port, sch, place = self.env, self.port, plan.schedule, plan.place
         weight_buf, input_buf = self.weight_buf, self.input_buf
+        peak, burst = port.peak_bytes_per_cycle, port.burst_B
         tiles = _tile_requests(sch, place)
         first_input = True
         leads: dict = {}
@@ -61,7 +54,8 @@ class DmaUnit:
                     yield weight_buf.slot_event()
                 parts, tile_addr, tile_bytes = tiles[tile]
                 w_done = port.access_parts(env.now, li, parts, tile_addr, False)
-                w_first = self.first_fold(env.now, w_done, tile_bytes, nfolds, lead)
+                w_first, w_done = weight_buf.port.fill(env.now, w_done, tile_bytes, peak, lead / nfolds,
+                                                       burst)
                 # the decoder may start on the weights while the input is issued (or waits for
                 # its slot); the PE array waits for the first row of both
                 weight_buf.fill((li, tile, nfolds, w_first, w_done, lead))
@@ -72,7 +66,8 @@ class DmaUnit:
                     yield from self._inputs_written(plan)
                 first_input = False
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
-                i_first = self.first_fold(env.now, i_done, i_bytes, nfolds, lead)
+                i_first, i_done = input_buf.port.fill(env.now, i_done, i_bytes, peak, lead / nfolds,
+                                                      burst)
                 input_buf.fill((i_first, i_done))
 
 

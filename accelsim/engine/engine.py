@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import simpy
 
-from accelsim.engine.buffers import SlotBuffer
+from accelsim.engine.buffers import SlotBuffer, SramPort
 from accelsim.engine.codebook import CodebookDma
 from accelsim.engine.decoder import DecoderUnit
 from accelsim.engine.dma import DmaUnit
@@ -36,11 +36,9 @@ class Engine:
         self.stats = [LayerStats() for _ in plans]
         port = MemoryPort(memory, arch.clock_MHz, self.stats, count_memory)
         self.events = ev = LayerEvents(env, len(plans))
-        slots = {n: 2 if getattr(arch.sram, n).double_buffer else 1
-                 for n in ("weight", "input", "output")}
-        weight_buf = SlotBuffer(env, slots["weight"])
-        input_buf = SlotBuffer(env, slots["input"])
-        output_buf = SlotBuffer(env, slots["output"])
+        weight_buf, input_buf, output_buf = (
+            SlotBuffer(env, 2 if sram.double_buffer else 1, SramPort(sram.width_bits, sram.banks))
+            for sram in (arch.sram.weight, arch.sram.input, arch.sram.output))
         decoded = SlotBuffer(env, float("inf"))
         self.units = []  # started in this order (it orders same-time events)
         codebook = None

@@ -1,7 +1,8 @@
 """The PE array unit: computes each tile once its operands stream in and an output slot is held.
 
 Stalls are charged here, where the array waits: for weights (split into codebook, decoder and
-DRAM stall by which of them arrived last), for inputs and partial-sum read-backs (DRAM), and,
+DRAM stall by which of them arrived last), for inputs and partial-sum read-backs (DRAM, the
+read-back also passing the output buffer's write port), and,
 within a step, for the last fold of a still-streaming operand.
 """
 
@@ -130,6 +131,7 @@ class PeArrayUnit:
                 if psum:
                     done = self.port.access(env.now, li, "psum_read", plan.place.psum_read_addr,
                                             psum, False)
+                    _, done = output_buf.port.fill(env.now, done, psum, self.port.peak_bytes_per_cycle)
                     if done > env.now:
                         yield env.timeout(done - env.now)
                 st.stall_dram += env.now - t0

@@ -7,7 +7,7 @@ Every model rejects unknown keys; :func:`load_workload` turns any validation fai
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -39,12 +39,16 @@ class PEArrayConfig(Strict):
     mac: Literal["int8", "fp16"] = "int8"
 
 
+WidthBits = Annotated[int, Field(gt=0, multiple_of=8)]
+"""An SRAM bank's word in bits: whole bytes (a port moves ``width_bits / 8 × banks`` B/cycle)."""
+
+
 class BufferConfig(Strict):
     """An on-chip SRAM buffer. ``double_buffer`` gives each tile half the capacity."""
 
     size_KiB: PositiveFloat
     banks: PositiveInt = 8
-    width_bits: PositiveInt = 256
+    width_bits: WidthBits = 256
     double_buffer: bool = True
 
 
@@ -53,7 +57,7 @@ class CodebookBufferConfig(Strict):
 
     size_KiB: PositiveFloat = 16
     banks: PositiveInt = 8
-    width_bits: PositiveInt = 128
+    width_bits: WidthBits = 128
 
 
 class SRAMConfig(Strict):
