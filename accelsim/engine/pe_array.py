@@ -102,6 +102,11 @@ class PeArrayUnit:
         last_step = sch.steps - 1
         for j, (new_w, new_i, out_start, psum, compute, out_end, o_bytes, o_final,
                 tails) in enumerate(self._steps(sch)):
+            # the step may start once the array is free and the first rows of its operands are
+            # in (``ready``): a token handed over late (the decoder takes a tile when it starts
+            # on it) does not hold back a preload that needs no weights
+            ready = env.now
+            slot_free = output_buf.free > 0
             if new_w:
                 if new_i and self.holding_i and input_buf.slots == 1:
                     # the DMA cannot issue these weights until it holds the one input slot
@@ -109,23 +114,25 @@ class PeArrayUnit:
                     self.holding_i = False
                 if self.holding_w:
                     weight_buf.release()
-                t0 = env.now
                 token = decoded.ready.popleft() if decoded.ready else (yield decoded.token_event())
-                if token[0] - self.skew_w > env.now:
-                    yield env.timeout(token[0] - self.skew_w - env.now)
-                self._weights_in(st, t0, token, new_i)
+                at = max(ready, token[0] - self.skew_w)
+                self._weights_in(st, ready, token, new_i, at)
+                ready = at
             if new_i:
                 if self.holding_i:
+                    if ready > env.now:  # (the input's slot is given up once the weights are in)
+                        yield env.timeout(ready - env.now)
                     input_buf.release()
-                t0 = env.now
                 token = input_buf.ready.popleft() if input_buf.ready else (yield input_buf.token_event())
-                if token[0] - self.skew_i > env.now:
-                    yield env.timeout(token[0] - self.skew_i - env.now)
+                at = max(ready, token[0] - self.skew_i)
                 self.i_first, self.i_done = token
-                st.stall_dram += env.now - t0
+                st.stall_dram += at - ready
+                ready = at
                 self.holding_i = True
-            if out_start:
-                t0 = env.now
+            if out_start and (psum or not slot_free):
+                if ready > env.now:
+                    yield env.timeout(ready - env.now)
+                t0 = ready = max(ready, env.now)
                 if not output_buf.try_reserve():
                     yield output_buf.slot_event()
                 if psum:
@@ -134,8 +141,11 @@ class PeArrayUnit:
                     _, done = output_buf.port.fill(env.now, done, psum, self.port.peak_bytes_per_cycle)
                     if done > env.now:
                         yield env.timeout(done - env.now)
-                st.stall_dram += env.now - t0
-            finish = self._finish(compute, tails, st)
+                ready = env.now
+                st.stall_dram += ready - t0
+            elif out_start:
+                output_buf.try_reserve()  # free since the step began: only the array reserves
+            finish = self._finish(ready, compute, tails, st)
             if finish > env.now:
                 yield env.timeout(finish - env.now)
             st.compute += compute
@@ -166,11 +176,10 @@ class PeArrayUnit:
                                      *first_pass_needs(pe, fold, fold_grid))
             yield (*step[:5], *step[6:9], tail)
 
-    def _weights_in(self, st, t0: float, token, new_input: bool) -> None:
-        """Charge the wait for a decoded weight tile (``token``) that began at ``t0``: after the
-        raw data arrived, first the codebook's doing, then the decoder's (while the step's input
-        is missing: DRAM)."""
-        now = self.env.now
+    def _weights_in(self, st, t0: float, token, new_input: bool, now: float) -> None:
+        """Charge the wait from ``t0`` to ``now`` for a decoded weight tile (``token``): after
+        the raw data arrived, first the codebook's doing, then the decoder's (while the step's
+        input is missing: DRAM)."""
         self.w_first, raw_first, self.w_raw, self.w_done, cb_ready = token
         if new_input and self.input_buf.ready:
             raw_first = max(raw_first, min(now, self.input_buf.ready[0][0]))
@@ -181,10 +190,9 @@ class PeArrayUnit:
         st.stall_dram += now - t0 - dec - cb
         self.holding_w = True
 
-    def _finish(self, compute: float, tails, st) -> float:
-        """When the step that starts now ends; charges its in-step stalls (the last fold of a
-        still-streaming operand)."""
-        now = self.env.now
+    def _finish(self, now: float, compute: float, tails, st) -> float:
+        """When the step that starts at ``now`` ends; charges its in-step stalls (the last fold
+        of a still-streaming operand)."""
         tail_w, tail_i, sw, after_w, si, after_i = tails
         finish = max(now + compute, self.w_done + tail_w, self.i_done + tail_i,
                      self.w_first + (self.w_done - self.w_first) * sw + after_w,
