@@ -130,19 +130,7 @@ class PeArrayUnit:
                 ready = at
                 self.holding_i = True
             if out_start and (psum or not slot_free):
-                if ready > env.now:
-                    yield env.timeout(ready - env.now)
-                t0 = ready = max(ready, env.now)
-                if not output_buf.try_reserve():
-                    yield output_buf.slot_event()
-                if psum:
-                    done = self.port.access(env.now, li, "psum_read", plan.place.psum_read_addr,
-                                            psum, False)
-                    _, done = output_buf.port.fill(env.now, done, psum, self.port.peak_bytes_per_cycle)
-                    if done > env.now:
-                        yield env.timeout(done - env.now)
-                ready = env.now
-                st.stall_dram += ready - t0
+                ready = yield from self._output_slot(li, plan, psum, ready)
             elif out_start:
                 output_buf.try_reserve()  # free since the step began: only the array reserves
             finish = self._finish(ready, compute, tails, st)
@@ -156,6 +144,23 @@ class PeArrayUnit:
         if self.holding_i:
             input_buf.release()
         st.end = env.now
+
+    def _output_slot(self, li: int, plan, psum: int, ready: float):
+        """From ``ready`` on, wait for an output-buffer slot and read the tile's partial sums
+        back (``psum`` bytes) through its write port; returns when the step may start."""
+        env, output_buf = self.env, self.output_buf
+        if ready > env.now:
+            yield env.timeout(ready - env.now)
+        t0 = env.now
+        if not output_buf.try_reserve():
+            yield output_buf.slot_event()
+        if psum:
+            done = self.port.access(env.now, li, "psum_read", plan.place.psum_read_addr, psum, False)
+            _, done = output_buf.port.fill(env.now, done, psum, self.port.peak_bytes_per_cycle)
+            if done > env.now:
+                yield env.timeout(done - env.now)
+        self.stats[li].stall_dram += env.now - t0
+        return env.now
 
     def _steps(self, sch):
         """Per step: (new_w, new_i, out_start, psum bytes, compute, out_end, o_bytes, o_final,
