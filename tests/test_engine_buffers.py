@@ -53,6 +53,15 @@ def test_issue_reproduction_deit_tiny_single_buffered_input():
     _check(accelsim.simulate(wl))
 
 
+def test_stalls_add_up_when_the_weights_come_after_the_array_could_start():
+    """Two 1x1x1 SSVQ layers, is, single-buffered input and output: layer 2's weight tile is
+    handed over by the decoder only when its codebook is in, after the array could have started
+    (fix 20 starts the step earlier); the wait for the output slot, freed in between, was
+    dropped from the stalls (111 cycles against 96 of compute and stalls)."""
+    layers = [{"name": f"l{i}", "M": 1, "K": 1, "N": 1} for i in range(2)]
+    _check(accelsim.simulate(_workload((True, False, False), layers, "is", "ssvq")))
+
+
 @pytest.mark.parametrize("flags", FLAGS, ids=lambda f: "".join("D" if x else "S" for x in f))
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shapes=st.lists(st.tuples(DIMS, DIMS, DIMS), min_size=1, max_size=3),

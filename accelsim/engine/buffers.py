@@ -30,6 +30,8 @@ class SlotBuffer:
         self.ready: deque = deque()
         self._producer = None
         self._consumer = None
+        self.released_at = 0.0
+        """When a slot was last freed."""
 
     def reserve(self):
         """Wait for a free slot (generator: ``yield from buf.reserve()``)."""
@@ -50,6 +52,7 @@ class SlotBuffer:
 
     def release(self) -> None:
         """Free a slot, handing it straight to a waiting producer."""
+        self.released_at = self.env.now
         if self._producer is not None:
             ev, self._producer = self._producer, None
             ev.succeed()

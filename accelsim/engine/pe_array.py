@@ -147,20 +147,25 @@ class PeArrayUnit:
 
     def _output_slot(self, li: int, plan, psum: int, ready: float):
         """From ``ready`` on, wait for an output-buffer slot and read the tile's partial sums
-        back (``psum`` bytes) through its write port; returns when the step may start."""
+        back (``psum`` bytes) through its write port; returns when the step may start (a slot
+        freed while the array was already waiting counts from its release; a read-back is
+        issued now, the memory taking requests in time order)."""
         env, output_buf = self.env, self.output_buf
         if ready > env.now:
             yield env.timeout(ready - env.now)
-        t0 = env.now
-        if not output_buf.try_reserve():
+        if output_buf.try_reserve():
+            start = max(ready, output_buf.released_at)
+        else:
             yield output_buf.slot_event()
+            start = env.now
         if psum:
             done = self.port.access(env.now, li, "psum_read", plan.place.psum_read_addr, psum, False)
             _, done = output_buf.port.fill(env.now, done, psum, self.port.peak_bytes_per_cycle)
             if done > env.now:
                 yield env.timeout(done - env.now)
-        self.stats[li].stall_dram += env.now - t0
-        return env.now
+            start = env.now
+        self.stats[li].stall_dram += start - ready
+        return start
 
     def _steps(self, sch):
         """Per step: (new_w, new_i, out_start, psum bytes, compute, out_end, o_bytes, o_final,
