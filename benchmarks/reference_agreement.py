@@ -1,7 +1,7 @@
 """How closely the event engine agrees with the cycle-stepped reference model (issue 19).
 
     nice -n 10 python benchmarks/reference_agreement.py [--cases 300] [--seed 0] [--csv out.csv]
-        [--only 98,209] [--no-row-hold] [--split-reads]
+        [--only 98,209] [--no-row-hold] [--split-reads] [--no-refresh]
 
 Draws random small single-GEMM cases (M, K, N 8–384; arrays 4–32 rows/cols; ws/os/is; INT8, VQ
 and SSVQ with skewed real indices written as traces; single/double buffering per buffer; tight
@@ -14,8 +14,11 @@ broken down by memory kind (ideal memory isolates the combining logic from the D
 Diagnostics: ``--only`` runs just the listed case indices (of the same draw); ``--no-row-hold``
 switches the DRAM model's row hold off in both models (``BankState.hold`` returns the bare
 precharge time), to tell its effect from everything else; ``--split-reads`` makes the engine
-issue its reads as 64 B requests like the reference's DMA, to tell the memory model's answer to
-the request form (one request per tile against one per 64 B) from the combining logic.
+issue its reads as 64 B requests (the reference's DMA issues one request per DRAM burst), to tell
+the memory model's answer to the request form (one request per tile against many) from the
+combining logic; ``--no-refresh`` switches refresh off in both models (no refresh ever starts),
+to tell the timing differences that a refresh amplifies (a request meeting one in one model and
+not in the other; a refresh inside a transfer) from the rest.
 """
 
 from __future__ import annotations
@@ -184,6 +187,22 @@ def split_engine_reads(burst_B: int = 64) -> None:
     MemoryPort._request = split
 
 
+def apply_diagnostics(args) -> None:
+    """Patch the models for the diagnostic flags (both models share the memory model)."""
+    if args.no_row_hold:
+        from accelsim.memory.dram.banks import BankState
+
+        BankState.hold = lambda self, gb, pre: pre
+    if args.split_reads:
+        split_engine_reads()
+    if args.no_refresh:
+        from accelsim.memory.dram.refresh import Refresh
+
+        Refresh.count = lambda self, ra, x: 0
+        Refresh.unblock = lambda self, ra, x: x
+        Refresh.issued = lambda self, t_end: 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=300)
@@ -196,19 +215,17 @@ def main() -> int:
                     help="diagnostic: switch the DRAM model's row hold off in both models")
     ap.add_argument("--split-reads", action="store_true",
                     help="diagnostic: the engine issues its reads as 64 B requests, as the reference does")
+    ap.add_argument("--no-refresh", action="store_true",
+                    help="diagnostic: no DRAM refresh in either model")
     args = ap.parse_args()
-    if args.no_row_hold:
-        from accelsim.memory.dram.banks import BankState
-
-        BankState.hold = lambda self, gb, pre: pre
-    if args.split_reads:
-        split_engine_reads()
+    apply_diagnostics(args)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         got = cases(args.cases, args.seed, Path(tmp), args.only)
     results = [r for _, r in got]
     hold = ((", row hold off" if args.no_row_hold else "")
-            + (", engine reads split" if args.split_reads else ""))
+            + (", engine reads split" if args.split_reads else "")
+            + (", no refresh" if args.no_refresh else ""))
     print(f"{len(results)} cases in {time.perf_counter() - t0:.0f} s (seed {args.seed}{hold})")
     print(f"{'figure':<24}{'median':>10}{'p99':>10}{'worst':>10}")
     for name, s in summary(results).items():
