@@ -26,3 +26,21 @@ def test_cached_counts_equal_fresh_counts(preset, ranks, xs):
             fresh = Refresh(timing, ranks).count(ra, y)
             assert cached.count(ra, y) == fresh
             assert fresh == sum(1 for j in range(k + 3) if cached.offset[ra] + j * timing.tREFI <= y)
+
+
+def test_a_transfer_that_holds_a_refresh_says_where_it_pauses():
+    """LPDDR4-3200 x16 (6.4 GB/s, tCK 0.625 ns): the first all-bank refresh starts at DRAM cycle
+    3,123 (half a tREFI of 6,246), 1,951.9 ns. A 16 KiB read from t = 0 streams 2,560 ns of data
+    from ~35 ns, so about three quarters of it (1,917 ns of 2,560) is in before the refresh, which
+    then stops the transfer for tRFC = 448 cycles = 280 ns; a 4 KiB read ends before it: no pause."""
+    from accelsim.memory import make_memory
+
+    mem = make_memory(DramConfig(preset="LPDDR4-3200"))
+    done = mem.request(0.0, 0, 16384, False)
+    share, pause_ns = mem.pause
+    assert pause_ns == 448 * 0.625
+    assert abs(share - 1917 / 2560) < 0.01
+    assert done > 2560 + pause_ns
+    mem = make_memory(DramConfig(preset="LPDDR4-3200"))
+    mem.request(0.0, 0, 4096, False)
+    assert mem.pause == (0.0, 0.0)

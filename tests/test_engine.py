@@ -234,3 +234,26 @@ def test_first_rows_of_a_tile_arrive_in_whole_bursts():
     assert first(1) == pytest.approx(73.75)
     assert first(128) == 90.0  # the whole tile is one burst
     assert first(32, issued=85.0) == 85.0 + 32 / 8192  # asked for late: its first burst, then the port
+
+
+def test_first_rows_of_a_transfer_with_a_refresh_come_before_it():
+    """A 1,000 B read at 10 B a cycle done at 500 whose transfer holds a 200-cycle pause after
+    40 % of its bytes: those 400 B stream in from 200 to 240, the other 600 from 440 to 500. The
+    first 1 % (10 B) is in at 201, not at 401 as if every byte came after the pause."""
+    from accelsim.engine.buffers import SramPort
+    from accelsim.engine.pe_array import used_up
+
+    port = SramPort(width_bits=65536, banks=1)  # 8 KiB a cycle: not the limit
+    first, stored, knee = port.fill(0.0, 500.0, 1000, 10.0, share=0.01, pause=(0.4, 200.0))
+    assert first == pytest.approx(201.0)
+    assert stored == 500.0
+    assert knee == pytest.approx((0.4, 240.0, 440.0), abs=0.2)
+    # a step whose first pass uses 25 % of the bytes, then runs 1,000 cycles (100 after the last
+    # byte): the share is in at 201 + 39 * 0.25 / 0.4 = 225.4, but the 60 % after the pause
+    # resume at 440 with 100 + 900 * 0.6 / 0.75 = 820 cycles still to run: 1,260
+    assert used_up(201.0, 500.0, (0.4, 240.0, 440.0), 0.25, 1000.0, 100.0) == pytest.approx(1260.0)
+    # no pause: the 25 % is in at 401 + 99 / 4
+    assert used_up(401.0, 500.0, None, 0.25, 1000.0, 100.0) == pytest.approx(401 + 99 / 4 + 1000)
+    # no pause reported: the old arrival (every byte after the start of the last 100 cycles)
+    port = SramPort(width_bits=65536, banks=1)
+    assert port.fill(0.0, 500.0, 1000, 10.0, share=0.01)[2] is None

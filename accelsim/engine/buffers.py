@@ -94,24 +94,36 @@ class SramPort:
         """When the port has passed every byte booked so far (had each come in time)."""
 
     def fill(self, issued: float, done: float, nbytes: float, peak_B_per_cycle: float,
-             share: float = 1.0, burst_B: int = 1) -> tuple[float, float]:
+             share: float = 1.0, burst_B: int = 1, pause=(0.0, 0.0)) -> tuple:
         """Book a DRAM read into the buffer: its bytes arrive at the memory's peak rate until
         ``done`` (not before ``issued``), in whole bursts of ``burst_B``, and pass the port once
-        it is free. Returns ``(first, stored)``: when the first ``share`` of the bytes (rounded
-        up to whole bursts) and when all of them are stored (the bytes stored by ``t`` are
-        ``min(arrived by t, B_per_cycle × (t − port start))``)."""
+        it is free; ``pause``: (share of the bytes in before a refresh inside the transfer, its
+        cycles). Returns ``(first, stored, knee)``: when the first ``share`` of the bytes
+        (rounded up to whole bursts) and when all of them are stored (the bytes stored by ``t``
+        are ``min(arrived by t, B_per_cycle × (t − port start))``), and ``None`` or, for a
+        transfer with a pause, ``(share before it, its last byte stored, the first after)``."""
         if nbytes <= 0:
-            return issued, done
+            return issued, done, None
         share = min(nbytes, -(-(share * nbytes) // burst_B) * burst_B) / nbytes
         xfer = nbytes / peak_B_per_cycle
-        arrived = done - xfer * (1.0 - share)  # the share's last byte
+        frac, gap = pause
+        if not 0.0 < frac < 1.0 or gap <= 0.0:
+            frac = gap = 0.0
+        arrived = done - xfer * (1.0 - share) - (gap if share <= frac else 0.0)  # its last byte
         if arrived < issued:
             arrived = issued
-        start = done - xfer
+        start = done - xfer - gap
         if start < issued:
             start = issued
         if start < self.free_at:
             start = self.free_at
         span = nbytes / self.B_per_cycle
-        self.free_at = start + span
-        return max(arrived, start + span * share), max(done, start + span)
+        first = max(arrived, start + span * share)
+        if frac == 0.0:
+            self.free_at = start + span
+            return first, max(done, start + span), None
+        after = max(done - xfer * (1.0 - frac), start + span * frac)  # the pause is over
+        before = max(after - gap, start + span * frac)
+        stored = max(done, after + span * (1.0 - frac))
+        self.free_at = stored if stored - span > start else start + span
+        return first, stored, (frac, before, after)

@@ -21,10 +21,10 @@ class DecoderUnit:
         left = [int(np.count_nonzero(p.schedule.new_w)) for p in self.plans]
         while True:
             token = weight_buf.ready.popleft() if weight_buf.ready else (yield weight_buf.token_event())
-            li, tile, nfolds, raw_first, raw_done, lead = token
+            li, tile, nfolds, raw_first, raw_done, lead, knee = token
             decode = self.plans[li].decode
             if decode is None:
-                self.decoded.fill((raw_first, raw_first, raw_done, raw_done, raw_first))
+                self.decoded.fill((raw_first, raw_first, raw_done, raw_done, raw_first, knee))
                 continue
             if decode.passes == 1 and raw_first > env.now:
                 yield env.timeout(raw_first - env.now)
@@ -59,5 +59,5 @@ class DecoderUnit:
         done = decode.last_out(tile, now, raw_first, raw_done, lead / nfolds)
         free = done - decode.depth  # the pipeline delays the weights, it holds no slice
         first = now + decode.first_out(tile, lead / nfolds)
-        self.decoded.fill((first, raw_first, raw_done, done, cb_ready))
+        self.decoded.fill((first, raw_first, raw_done, done, cb_ready, None))
         return free

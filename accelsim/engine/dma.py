@@ -54,11 +54,13 @@ class DmaUnit:
                     yield weight_buf.slot_event()
                 parts, tile_addr, tile_bytes = tiles[tile]
                 w_done = port.access_parts(env.now, li, parts, tile_addr, False)
-                w_first, w_done = weight_buf.port.fill(env.now, w_done, tile_bytes, peak, lead / nfolds,
-                                                       burst)
+                # a compressed tile's bytes go to the decoder as an even stream (no pause)
+                pause = port.pause if plan.decode is None else (0.0, 0.0)
+                w_first, w_done, knee = weight_buf.port.fill(env.now, w_done, tile_bytes, peak,
+                                                             lead / nfolds, burst, pause)
                 # the decoder may start on the weights while the input is issued (or waits for
                 # its slot); the PE array waits for the first row of both
-                weight_buf.fill((li, tile, nfolds, w_first, w_done, lead))
+                weight_buf.fill((li, tile, nfolds, w_first, w_done, lead, knee))
             if new_i:
                 if not input_buf.try_reserve():
                     yield input_buf.slot_event()
@@ -66,9 +68,8 @@ class DmaUnit:
                     yield from self._inputs_written(plan)
                 first_input = False
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
-                i_first, i_done = input_buf.port.fill(env.now, i_done, i_bytes, peak, lead / nfolds,
-                                                      burst)
-                input_buf.fill((i_first, i_done))
+                input_buf.fill(input_buf.port.fill(env.now, i_done, i_bytes, peak, lead / nfolds,
+                                                   burst, port.pause))
 
 
 def _tile_requests(sch, place) -> list:

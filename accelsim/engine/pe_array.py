@@ -62,6 +62,22 @@ def lead_share(pe, fold: float) -> float:
     return 1.0 / pe.rows
 
 
+def used_up(first: float, done: float, knee, share: float, after: float, tail: float) -> float:
+    """The end a step's first consuming pass allows for one operand: its ``share`` in (at an
+    even rate from ``first`` to ``done``, or, with a pause inside the transfer, ``knee`` =
+    (share before it, its last byte, the first byte after), each part at an even rate) plus the
+    ``after`` cycles the step still runs; and the share just after a pause plus the cycles left
+    then (between ``after`` and ``tail``, the cycles after the last byte, in proportion)."""
+    if knee is None:
+        return first + (done - first) * share + after
+    frac, before, resumed = knee
+    if share <= frac:
+        end = first + (before - first) * share / frac + after
+        left = tail + (after - tail) * (1.0 - frac) / (1.0 - share) if share < 1.0 else tail
+        return max(end, resumed + left)
+    return resumed + (done - resumed) * (share - frac) / (1.0 - frac) + after
+
+
 class PeArrayUnit:
     """One process walking every layer's steps in order."""
 
@@ -72,6 +88,7 @@ class PeArrayUnit:
         self.weight_buf, self.input_buf, self.output_buf, self.decoded = buffers
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
+        self.w_knee = self.i_knee = None
         # ws / is: a step's first fold preloads its stationary block (R ticks) before the
         # streamed operand's first vector is injected, so that one may arrive R cycles later
         preload = float(pe.rows) if pe.dataflow in ("ws", "is") else 0.0
@@ -97,6 +114,7 @@ class PeArrayUnit:
         st.start = env.now
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
+        self.w_knee = self.i_knee = None
         weight_buf, input_buf, output_buf, decoded = (self.weight_buf, self.input_buf,
                                                       self.output_buf, self.decoded)
         last_step = sch.steps - 1
@@ -125,7 +143,7 @@ class PeArrayUnit:
                     input_buf.release()
                 token = input_buf.ready.popleft() if input_buf.ready else (yield input_buf.token_event())
                 at = max(ready, token[0] - self.skew_i)
-                self.i_first, self.i_done = token
+                self.i_first, self.i_done, self.i_knee = token
                 st.stall_dram += at - ready
                 ready = at
                 self.holding_i = True
@@ -160,7 +178,7 @@ class PeArrayUnit:
             start = env.now
         if psum:
             done = self.port.access(env.now, li, "psum_read", plan.place.psum_read_addr, psum, False)
-            _, done = output_buf.port.fill(env.now, done, psum, self.port.peak_bytes_per_cycle)
+            _, done, _ = output_buf.port.fill(env.now, done, psum, self.port.peak_bytes_per_cycle)
             if done > env.now:
                 yield env.timeout(done - env.now)
             start = env.now
@@ -190,7 +208,7 @@ class PeArrayUnit:
         """Charge the wait from ``t0`` to ``now`` for a decoded weight tile (``token``): after
         the raw data arrived, first the codebook's doing, then the decoder's (while the step's
         input is missing: DRAM)."""
-        self.w_first, raw_first, self.w_raw, self.w_done, cb_ready = token
+        self.w_first, raw_first, self.w_raw, self.w_done, cb_ready, self.w_knee = token
         if new_input and self.input_buf.ready:
             raw_first = max(raw_first, min(now, self.input_buf.ready[0][0]))
         cb = max(0.0, min(now, cb_ready) - max(t0, raw_first))
@@ -205,8 +223,8 @@ class PeArrayUnit:
         of a still-streaming operand)."""
         tail_w, tail_i, sw, after_w, si, after_i = tails
         finish = max(now + compute, self.w_done + tail_w, self.i_done + tail_i,
-                     self.w_first + (self.w_done - self.w_first) * sw + after_w,
-                     self.i_first + (self.i_done - self.i_first) * si + after_i)
+                     used_up(self.w_first, self.w_done, self.w_knee, sw, after_w, tail_w),
+                     used_up(self.i_first, self.i_done, self.i_knee, si, after_i, tail_i))
         late_dec = max(0.0, self.w_done - max(self.w_raw, self.i_done))
         extra = finish - now - compute
         st.stall_decoder += min(extra, late_dec)

@@ -19,12 +19,15 @@ class MemoryPort:
         self.stats = stats
         self.peak_bytes_per_cycle = memory.peak_GBps / self.ghz
         self.burst_B = memory.burst_B
+        self.pause = (0.0, 0.0)
+        """Of the last request: (share of its data in before a refresh inside it, cycles)."""
         self.count_memory = count_memory
         self._last = memory.counters() if count_memory else None
 
     def access(self, now: float, layer: int, stream: str, addr: int, nbytes: int, write: bool):
         """One request of one stream; returns its completion time (cycles)."""
         if nbytes <= 0:
+            self.pause = (0.0, 0.0)
             return now
         st = self.stats[layer]
         st.bytes[stream] = st.bytes.get(stream, 0) + nbytes
@@ -39,13 +42,17 @@ class MemoryPort:
                 st.bytes[stream] = st.bytes.get(stream, 0) + size
                 nbytes += size
         if nbytes <= 0:
+            self.pause = (0.0, 0.0)
             return now
         return self._request(now, st, addr, nbytes, write)
 
     def _request(self, now: float, st: LayerStats, addr: int, nbytes: int, write: bool):
         """Issue the request; charge the memory's counter differences to ``st``."""
-        done_ns = self.memory.request(now / self.ghz, int(addr), int(nbytes), write)
+        memory = self.memory
+        done_ns = memory.request(now / self.ghz, int(addr), int(nbytes), write)
         done = math.ceil(done_ns * self.ghz - 1e-9)
+        frac, pause_ns = memory.pause
+        self.pause = (frac, pause_ns * self.ghz)
         if not self.count_memory:
             return max(now, done)
         after = self.memory.counters()

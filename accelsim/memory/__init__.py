@@ -14,6 +14,10 @@ A memory model is stateful and is called in non-decreasing time order (simulatio
 ``burst_B``
     The unit data arrives in (a DRAM burst; 1 for the analytic models): the first bytes of a
     transfer are usable once a whole burst of them is in.
+``pause``
+    Of the last request: (share of its data delivered before a refresh inside the transfer, the
+    refresh's ns), (0, 0) when none: the first bytes of a transfer that holds a refresh are in
+    before it.
 
 Models: ``ideal`` and ``simple`` (:mod:`accelsim.memory.simple`) and the bank-level JEDEC
 presets (:mod:`accelsim.memory.dram`).
@@ -28,6 +32,7 @@ class MemoryModel(Protocol):
     name: str
     peak_GBps: float
     burst_B: int
+    pause: tuple[float, float]
 
     def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float: ...
 

@@ -25,6 +25,9 @@ class BulkTimer:
         self.spec, self.t = spec, spec.timing
         self.layout = layout_for(spec, tuple(radix.items()))
         self.banks, self.refresh, self.buses, self.counts = banks, refresh, buses, counts
+        self.pause = (0.0, 0.0)
+        """Of the last request (one channel): (share of its data before a refresh inside the
+        transfer, the refresh's cycles); (0, 0) when none."""
 
     def request(self, t: float, g0: int, n: int, w: bool) -> float:
         """A request of ``n`` bursts from global burst ``g0`` arriving at ``t``; its data end."""
@@ -51,6 +54,7 @@ class BulkTimer:
                     acts_rank[rk] += 1
         d0s, lanes = self._first_data(p, t, hit, refs, w)
         done, start, end = t, [0.0] * spec.channels, [0.0] * spec.channels
+        self.pause = (0.0, 0.0)
         for cp in p.channels:
             act_span = self.layout.act_span(max(acts_rank[cp.ch * nr : cp.ch * nr + nr]))
             start[cp.ch], end[cp.ch] = self._transfer(cp, d0s[cp.ch], lanes and lanes[cp.ch],
@@ -132,6 +136,9 @@ class BulkTimer:
             k = rf.count(r, x1 + tm.tRP) - rf.count(r, x0)
             if k:
                 end += k * share * tm.tRFC
+                if len(cp.shares) == 1 and dur > 0:  # where the first one stops the data
+                    stop = rf.offset[r] + rf.count(r, x0) * tm.tREFI - tm.tRP
+                    self.pause = (min(1.0, max(0.0, (stop - x0) / dur)), k * share * tm.tRFC)
         bus.book(d0, end, (cp.ra0, cp.bg0, cp.ra_l, cp.bg_l, w), t)
         return d0, end
 

@@ -44,6 +44,9 @@ class DramModel:
         self.name = spec.name
         self.peak_GBps = spec.peak_GBps
         self.burst_B = spec.burst_bytes
+        self.pause = (0.0, 0.0)
+        """Of the last request: (share of its data in before a refresh inside it, the refresh's
+        ns); (0, 0) when none."""
         self.mapper = AddressMapper(spec)
         self.banks = BankState(self.mapper.n_banks, spec.bursts_per_row, queue_bursts(spec) * spec.tBL,
                                spec.timing.tCCD_L)
@@ -81,6 +84,7 @@ class DramModel:
         c["bursts"] += n
         self._e_rdwr += n * self._e_burst[write]
         self._req += 1
+        self.pause = (0.0, 0.0)
         if n > self._small:
             done = self._large(t, g0, n, write)
         elif write:
@@ -101,7 +105,10 @@ class DramModel:
         buses = self.buses
         if write or not (buses[0].free_before(t) if len(buses) == 1 else
                          any(bus.free_before(t) for bus in buses)):
-            return self.bulk.request(t, g0, n, write)
+            done = self.bulk.request(t, g0, n, write)
+            frac, cycles = self.bulk.pause
+            self.pause = (frac, cycles * self._tck)
+            return done
         done, k, lanes = t, 0, self._lanes
         ends: list[float] = []
         while k < min(n, self._head):
@@ -110,7 +117,13 @@ class DramModel:
             ends = ends + [end] if end >= buses[self.mapper.decode(g0 + k - 1).ch].ends[-1] else []
             if len(ends) >= lanes and max(ends[-lanes:]) - min(ends[-lanes:]) <= self._round:
                 break
-        return max(done, self.bulk.request(t, g0 + k, n - k, False)) if k < n else done
+        if k == n:
+            return done
+        done = max(done, self.bulk.request(t, g0 + k, n - k, False))
+        frac, cycles = self.bulk.pause
+        if cycles:  # the pause's place in the whole request: after the bursts scheduled one by one
+            self.pause = ((k + frac * (n - k)) / n, cycles * self._tck)
+        return done
 
     def flush(self, t_ns: float) -> float:
         """Drain every posted write; return when the last one is on the bus (ns)."""
