@@ -211,12 +211,11 @@ def main() -> int:
     ap.add_argument("--worst", type=int, default=10, help="print this many worst cases")
     ap.add_argument("--only", type=lambda s: {int(x) for x in s.split(",")}, default=None,
                     help="diagnostic: run only these case indices (comma-separated)")
-    ap.add_argument("--no-row-hold", action="store_true",
-                    help="diagnostic: switch the DRAM model's row hold off in both models")
-    ap.add_argument("--split-reads", action="store_true",
-                    help="diagnostic: the engine issues its reads as 64 B requests, as the reference does")
-    ap.add_argument("--no-refresh", action="store_true",
-                    help="diagnostic: no DRAM refresh in either model")
+    for flag, text in (("--no-row-hold", "switch the DRAM model's row hold off in both models"),
+                       ("--split-reads", "the engine issues its reads as 64 B requests (the "
+                                         "reference: one request per DRAM burst)"),
+                       ("--no-refresh", "no DRAM refresh in either model")):
+        ap.add_argument(flag, action="store_true", help=f"diagnostic: {text}")
     args = ap.parse_args()
     apply_diagnostics(args)
     t0 = time.perf_counter()
