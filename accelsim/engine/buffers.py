@@ -125,5 +125,5 @@ class SramPort:
         after = max(done - xfer * (1.0 - frac), start + span * frac)  # the pause is over
         before = max(after - gap, start + span * frac)
         stored = max(done, after + span * (1.0 - frac))
-        self.free_at = stored if stored - span > start else start + span
+        self.free_at = max(stored, start + span)
         return first, stored, (frac, before, after)

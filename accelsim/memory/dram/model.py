@@ -103,15 +103,11 @@ class DramModel:
         bursts on different bank groups / channels) lands at the end of everything booked, in
         consecutive bus slots, and the rest follows in closed form."""
         buses = self.buses
-        if write or not (buses[0].free_before(t) if len(buses) == 1 else
-                         any(bus.free_before(t) for bus in buses)):
-            done = self.bulk.request(t, g0, n, write)
-            frac, cycles = self.bulk.pause
-            self.pause = (frac, cycles * self._tck)
-            return done
         done, k, lanes = t, 0, self._lanes
+        split = not write and (buses[0].free_before(t) if len(buses) == 1 else
+                               any(bus.free_before(t) for bus in buses))
         ends: list[float] = []
-        while k < min(n, self._head):
+        while split and k < min(n, self._head):
             end = self.scheduler.read(t, g0 + k, 1, self._req)
             done, k = max(done, end), k + 1
             ends = ends + [end] if end >= buses[self.mapper.decode(g0 + k - 1).ch].ends[-1] else []
@@ -119,7 +115,7 @@ class DramModel:
                 break
         if k == n:
             return done
-        done = max(done, self.bulk.request(t, g0 + k, n - k, False))
+        done = max(done, self.bulk.request(t, g0 + k, n - k, write))
         frac, cycles = self.bulk.pause
         if cycles:  # the pause's place in the whole request: after the bursts scheduled one by one
             self.pause = ((k + frac * (n - k)) / n, cycles * self._tck)
