@@ -172,8 +172,9 @@ def summary(results: list[dict]) -> dict:
 
 def split_engine_reads(burst_B: int = 64) -> None:
     """Diagnostic: every engine read over ``burst_B`` goes to the memory model as ``burst_B``
-    requests issued at one instant (the reference DMA's form), complete when the last one is;
-    what still differs then is not the memory model's answer to the request form."""
+    requests issued at one instant, complete when the last one is (the reference DMA's form
+    before it issued one request per DRAM burst); what still differs then is not the memory
+    model's answer to a tile sent as one request."""
     from accelsim.engine.port import MemoryPort
 
     whole = MemoryPort._request
