@@ -96,13 +96,24 @@ class BankState:
             if x - back > col_ok[g]:
                 col_ok[g] = x - back
 
+    def closing_from_bulk(self, gb: int, entry: tuple) -> None:
+        """A bulk transfer closed a row of bank ``gb``: remember it (``entry`` as in
+        :attr:`closing`) until its precharge."""
+        self.tracked.add(gb)
+        closing = self.closing[gb]
+        closing.append(entry)
+        if len(closing) > MAX_CLOSING:
+            del closing[0]
+
     def forget_streams(self, banks: list[int]) -> None:
-        """After a bulk transfer: no closing rows or arrival history on ``banks``."""
+        """After a bulk transfer: no arrival history on ``banks`` (the rows they close stay on
+        the closing list until their precharge)."""
         if not self.tracked:
             return
         for b in self.tracked.intersection(banks):
-            self.closing[b], self.arrivals[b] = [], (NEVER, NEVER)
-            self.tracked.discard(b)
+            self.arrivals[b] = (NEVER, NEVER)
+            if not self.closing[b]:
+                self.tracked.discard(b)
 
 
 def _arrive(history: tuple[float, float], t0: float | None) -> tuple[float, float]:

@@ -60,13 +60,39 @@ class BulkTimer:
             start[cp.ch], end[cp.ch] = self._transfer(cp, d0s[cp.ch], lanes and lanes[cp.ch],
                                                       max(cp.static, act_span), w, t)
             done = max(done, end[cp.ch])
+        closing = self._conflicts(p, t, hit, refs, start, w)
         self._close_banks(p, base, start, end, done, w)
+        for g, entry in closing:
+            b.closing_from_bulk(g, entry)
         c = self.counts
         c["row_misses"] += n_acts
         c["activates"] += n_acts
         c["energy_act_pJ"] += n_acts * spec.e_act_pJ
         c["row_hits"] += n - n_acts
         return done
+
+    def _conflicts(self, p: RequestPlan, t: float, hit: list, refs: list, start: list,
+                   w: bool) -> list[tuple]:
+        """The open rows the request's first visits close, as (bank, closing entry): each row
+        stays open until its precharge, at the earliest the closed form allows, or until a
+        refresh if one falls before its channel's first column command (``start``: data start per
+        channel); a later hit on it can still be served first (FR-FCFS). Open page only."""
+        if self.spec.closed_page:
+            return []
+        b, rf, tm, nr = self.banks, self.refresh, self.t, self.spec.ranks
+        lat = tm.CWL if w else tm.CL
+        out = []
+        for i, g in enumerate(p.fb):
+            ra = p.fb_ra[i]
+            if hit[i] or b.open_row[g] < 0 or b.epoch[g] < refs[ra]:
+                continue
+            pre = max(t, float(b.pre_ok[g]))
+            closed_by_refresh = rf.offset[ra] + rf.count(ra, pre) * tm.tREFI - tm.tRP
+            if start[p.fb_rk[i] // nr] - lat >= closed_by_refresh:
+                pre = closed_by_refresh
+            out.append((g, (int(b.open_row[g]), int(b.epoch[g]), float(b.col_ok[g]), pre,
+                            b.arrivals[g])))
+        return out
 
     def _first_data(self, p: RequestPlan, t: float, hit: list, refs: list, w: bool) -> tuple[list, list]:
         """Per channel: when every bank of its first block can deliver data, and when each bank
