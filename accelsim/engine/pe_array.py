@@ -125,11 +125,12 @@ class PeArrayUnit:
             # on it) does not hold back a preload that needs no weights
             ready = env.now
             slot_free = output_buf.free > 0
+            if new_i and self.holding_i:
+                # the previous step is over with its input: the slot goes (a single slot is
+                # also the DMA's condition for issuing this step's weights)
+                input_buf.release()
+                self.holding_i = False
             if new_w:
-                if new_i and self.holding_i and input_buf.slots == 1:
-                    # the DMA cannot issue these weights until it holds the one input slot
-                    input_buf.release()
-                    self.holding_i = False
                 if self.holding_w:
                     weight_buf.release()
                 token = decoded.ready.popleft() if decoded.ready else (yield decoded.token_event())
@@ -137,10 +138,6 @@ class PeArrayUnit:
                 self._weights_in(st, ready, token, new_i, at)
                 ready = at
             if new_i:
-                if self.holding_i:
-                    if ready > env.now:  # (the input's slot is given up once the weights are in)
-                        yield env.timeout(ready - env.now)
-                    input_buf.release()
                 token = input_buf.ready.popleft() if input_buf.ready else (yield input_buf.token_event())
                 at = max(ready, token[0] - self.skew_i)
                 self.i_first, self.i_done, self.i_knee = token
