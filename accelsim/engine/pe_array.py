@@ -8,6 +8,8 @@ within a step, for the last fold of a still-streaming operand.
 
 from __future__ import annotations
 
+import math
+
 
 def fold_tails(pe, fold: float, grid=None) -> tuple[float, float]:
     """Cycles of a step still to run after its last weight / input data arrived.
@@ -54,6 +56,21 @@ def first_pass_needs(pe, fold: float, grid=None) -> tuple[float, float, float, f
     return 1.0 / col_folds, stream[1], *stream
 
 
+def last_weight_fold(pe, fold: float, nfolds: float, grid=None) -> tuple[float, float]:
+    """``(ticks, share)`` of the fold that takes a weight tile's last data: how many of its
+    ticks take weights (ws: the ``R`` preload rows; os, is: its injected vectors), one after the
+    other, and the share of the tile they take."""
+    if fold <= 0:
+        return 0.0, 1.0
+    row_folds, col_folds = (1, 1) if grid is None else grid
+    drain = pe.rows + pe.cols - 2.0
+    if pe.dataflow == "ws":  # a block per fold
+        return float(pe.rows), 1.0 / nfolds
+    if pe.dataflow == "is":  # a slice per row block
+        return fold - pe.rows - drain, col_folds / nfolds
+    return fold - drain, row_folds / nfolds  # os: a slice per column block
+
+
 def lead_share(pe, fold: float) -> float:
     """Share of a fold's operand data its first tick needs: one preload row (ws, is) or one
     injected vector of the ``T`` it streams (os)."""
@@ -89,6 +106,7 @@ class PeArrayUnit:
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
         self.w_knee = self.i_knee = None
+        self.w_group = 0.0
         # ws / is: a step's first fold preloads its stationary block (R ticks) before the
         # streamed operand's first vector is injected, so that one may arrive R cycles later
         preload = float(pe.rows) if pe.dataflow in ("ws", "is") else 0.0
@@ -115,6 +133,7 @@ class PeArrayUnit:
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
         self.w_knee = self.i_knee = None
+        self.w_group = 0.0
         weight_buf, input_buf, output_buf, decoded = (self.weight_buf, self.input_buf,
                                                       self.output_buf, self.decoded)
         last_step = sch.steps - 1
@@ -198,14 +217,15 @@ class PeArrayUnit:
             if tail is None:
                 fold = compute / nfolds
                 tail = tails[key] = (*fold_tails(pe, fold, fold_grid),
-                                     *first_pass_needs(pe, fold, fold_grid))
+                                     *first_pass_needs(pe, fold, fold_grid),
+                                     *last_weight_fold(pe, fold, nfolds, fold_grid))
             yield (*step[:5], *step[6:9], tail)
 
     def _weights_in(self, st, t0: float, token, new_input: bool, now: float) -> None:
         """Charge the wait from ``t0`` to ``now`` for a decoded weight tile (``token``): after
         the raw data arrived, first the codebook's doing, then the decoder's (while the step's
         input is missing: DRAM)."""
-        self.w_first, raw_first, self.w_raw, self.w_done, cb_ready, self.w_knee = token
+        self.w_first, raw_first, self.w_raw, self.w_done, cb_ready, self.w_knee, self.w_group = token
         if new_input and self.input_buf.ready:
             raw_first = max(raw_first, min(now, self.input_buf.ready[0][0]))
         cb = max(0.0, min(now, cb_ready) - max(t0, raw_first))
@@ -218,7 +238,9 @@ class PeArrayUnit:
     def _finish(self, now: float, compute: float, tails, st) -> float:
         """When the step that starts at ``now`` ends; charges its in-step stalls (the last fold
         of a still-streaming operand)."""
-        tail_w, tail_i, sw, after_w, si, after_i = tails
+        tail_w, tail_i, sw, after_w, si, after_i, ticks, share = tails
+        if self.w_group:  # the ticks that need the last decode group run after it, one a cycle
+            tail_w += max(0.0, min(ticks, math.ceil(self.w_group * ticks / share - 1e-9)) - 1.0)
         finish = max(now + compute, self.w_done + tail_w, self.i_done + tail_i,
                      used_up(self.w_first, self.w_done, self.w_knee, sw, after_w, tail_w),
                      used_up(self.i_first, self.i_done, self.i_knee, si, after_i, tail_i))

@@ -185,6 +185,12 @@ class TileDecoder:
         before = np.concatenate(([0.0], cum[:-1]))
         return max(start + last, float((arrive - before).max()) + last) + self.depth
 
+    def last_group_share(self, tile: int) -> float:
+        """Share of a weight tile's lookups in its last group (they come out together, after
+        all the others)."""
+        n = self(tile)[2]
+        return (n - (-(-n // self.lookups) - 1) * self.lookups) / n if n else 0.0
+
     def first_out(self, tile: int, share: float) -> float:
         """Cycles from the start of a weight tile's last pass until the first ``share`` of its
         lookups are decoded and out of the pipeline: the groups holding them (a group's
