@@ -10,7 +10,7 @@ import numpy as np
 class DecoderUnit:
     """Takes raw weight tiles from the weight buffer, fills ``decoded`` with
     ``(first fold ready, raw first, raw done, decoded done, codebook ready, refresh knee of the
-    raw data, share of the lookups in the last group)`` tokens."""
+    raw data, decode groups (:meth:`~accelsim.plan.decode.TileDecoder.group_shares`))`` tokens."""
 
     def __init__(self, env, plans, stats, weight_buf, decoded, codebook_dma, events) -> None:
         self.env, self.plans, self.stats = env, plans, stats
@@ -25,7 +25,7 @@ class DecoderUnit:
             li, tile, nfolds, raw_first, raw_done, lead, knee = token
             decode = self.plans[li].decode
             if decode is None:
-                self.decoded.fill((raw_first, raw_first, raw_done, raw_done, raw_first, knee, 0.0))
+                self.decoded.fill((raw_first, raw_first, raw_done, raw_done, raw_first, knee, None))
                 continue
             if decode.passes == 1 and raw_first > env.now:
                 yield env.timeout(raw_first - env.now)
@@ -60,5 +60,6 @@ class DecoderUnit:
         done = decode.last_out(tile, now, raw_first, raw_done, lead / nfolds)
         free = done - decode.depth  # the pipeline delays the weights, it holds no slice
         first = now + decode.first_out(tile, lead / nfolds)
-        self.decoded.fill((first, raw_first, raw_done, done, cb_ready, None, decode.last_group_share(tile)))
+        self.decoded.fill((first, raw_first, raw_done, done, cb_ready, None,
+                           decode.group_shares(tile, lead / nfolds)))
         return free

@@ -95,6 +95,21 @@ def used_up(first: float, done: float, knee, share: float, after: float, tail: f
     return resumed + (done - resumed) * (share - frac) / (1.0 - frac) + after
 
 
+def by_groups(first: float, done: float, groups: tuple, need: float, ticks: float,
+              share: float) -> float:
+    """When the tick that needs the first ``need`` of a decoded weight tile runs, at the
+    earliest: the decode group holding it is out (``groups`` as in
+    :meth:`~accelsim.plan.decode.TileDecoder.group_shares`; the first ones at ``first``, the
+    rest at an even rate until ``done``), then the ticks of its fold that need that group run
+    one a cycle (the fold's weight ticks take ``share`` of the tile in ``ticks``)."""
+    per, lead, last = groups
+    hi = min(1.0, math.ceil(need / per - 1e-9) * per)
+    lo = hi - per if hi < 1.0 else 1.0 - last
+    out = first if hi <= lead else first + (done - first) * (hi - lead) / (1.0 - lead)
+    run = min(ticks, math.ceil((need - lo) * ticks / share - 1e-9))
+    return out + max(0.0, run - 1.0)
+
+
 class PeArrayUnit:
     """One process walking every layer's steps in order."""
 
@@ -106,7 +121,7 @@ class PeArrayUnit:
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
         self.w_knee = self.i_knee = None
-        self.w_group = 0.0
+        self.w_groups = None
         # ws / is: a step's first fold preloads its stationary block (R ticks) before the
         # streamed operand's first vector is injected, so that one may arrive R cycles later
         preload = float(pe.rows) if pe.dataflow in ("ws", "is") else 0.0
@@ -133,7 +148,7 @@ class PeArrayUnit:
         self.holding_w = self.holding_i = False
         self.w_raw = self.w_done = self.i_done = self.w_first = self.i_first = 0.0
         self.w_knee = self.i_knee = None
-        self.w_group = 0.0
+        self.w_groups = None
         weight_buf, input_buf, output_buf, decoded = (self.weight_buf, self.input_buf,
                                                       self.output_buf, self.decoded)
         last_step = sch.steps - 1
@@ -225,7 +240,7 @@ class PeArrayUnit:
         """Charge the wait from ``t0`` to ``now`` for a decoded weight tile (``token``): after
         the raw data arrived, first the codebook's doing, then the decoder's (while the step's
         input is missing: DRAM)."""
-        self.w_first, raw_first, self.w_raw, self.w_done, cb_ready, self.w_knee, self.w_group = token
+        self.w_first, raw_first, self.w_raw, self.w_done, cb_ready, self.w_knee, self.w_groups = token
         if new_input and self.input_buf.ready:
             raw_first = max(raw_first, min(now, self.input_buf.ready[0][0]))
         cb = max(0.0, min(now, cb_ready) - max(t0, raw_first))
@@ -239,10 +254,13 @@ class PeArrayUnit:
         """When the step that starts at ``now`` ends; charges its in-step stalls (the last fold
         of a still-streaming operand)."""
         tail_w, tail_i, sw, after_w, si, after_i, ticks, share = tails
-        if self.w_group:  # the ticks that need the last decode group run after it, one a cycle
-            tail_w += max(0.0, min(ticks, math.ceil(self.w_group * ticks / share - 1e-9)) - 1.0)
-        finish = max(now + compute, self.w_done + tail_w, self.i_done + tail_i,
-                     used_up(self.w_first, self.w_done, self.w_knee, sw, after_w, tail_w),
+        if self.w_groups is None:
+            w_end = max(self.w_done + tail_w,
+                        used_up(self.w_first, self.w_done, self.w_knee, sw, after_w, tail_w))
+        else:
+            w_end = max(by_groups(self.w_first, self.w_done, self.w_groups, 1.0, ticks, share) + tail_w,
+                        by_groups(self.w_first, self.w_done, self.w_groups, sw, ticks, share) + after_w)
+        finish = max(now + compute, w_end, self.i_done + tail_i,
                      used_up(self.i_first, self.i_done, self.i_knee, si, after_i, tail_i))
         late_dec = max(0.0, self.w_done - max(self.w_raw, self.i_done))
         extra = finish - now - compute

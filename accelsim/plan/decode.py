@@ -185,11 +185,16 @@ class TileDecoder:
         before = np.concatenate(([0.0], cum[:-1]))
         return max(start + last, float((arrive - before).max()) + last) + self.depth
 
-    def last_group_share(self, tile: int) -> float:
-        """Share of a weight tile's lookups in its last group (they come out together, after
-        all the others)."""
+    def group_shares(self, tile: int, lead: float) -> tuple[float, float, float] | None:
+        """A weight tile's lookups come out group by group: (a group's share of them, the share
+        out with the groups that hold the first ``lead`` share, the last group's share); None
+        for a tile without lookups."""
         n = self(tile)[2]
-        return (n - (-(-n // self.lookups) - 1) * self.lookups) / n if n else 0.0
+        if n == 0:
+            return None
+        per = self.lookups
+        want = max(1, math.ceil(lead * n - 1e-9))
+        return per / n, min(n, -(-want // per) * per) / n, (n - (-(-n // per) - 1) * per) / n
 
     def first_out(self, tile: int, share: float) -> float:
         """Cycles from the start of a weight tile's last pass until the first ``share`` of its
