@@ -2,7 +2,7 @@
 
 A weight tile needs a free weight-buffer slot, an input tile a free input-buffer slot (the PE
 array frees a slot when it moves on to the next tile); a layer's first input also waits until the
-previous layer's outputs are written. The tiles of one step go out one after the other, weights
+outputs of every layer it reads are written. The tiles of one step go out one after the other, weights
 first, each as a stream of bursts.
 """
 
@@ -78,7 +78,7 @@ class Dma:
             reads.append(self._weight_tile(li, tile))
         if new_i:
             first = self.pos == self.first_input[li]
-            if self.free["input"] == 0 or (first and li > 0 and not self.written[li - 1]):
+            if self.free["input"] == 0 or (first and not all(self.written[d] for d in self.plans[li].deps)):
                 issue(self.port, cycle, li, reads)
                 return False
             self.free["input"] -= 1

@@ -78,13 +78,15 @@ class Transfer:
 def issue(port: Port, cycle: int, layer: int, reads) -> None:
     """Issue the bursts of several transfers, one transfer after the other (a DMA working
     through its descriptors in order); ``reads`` holds ``(transfer, addr)`` pairs, a transfer's
-    bytes read from ``addr`` on."""
+    bytes read from ``addr`` on, one request per burst it touches (split at burst boundaries)."""
     burst = port.burst_B
     for tr, addr in reads:
-        for off in range(0, tr.size, burst):
-            part = min(burst, tr.size - off)
+        off = 0
+        while off < tr.size:
+            part = min(burst - (addr + off) % burst, tr.size - off)
             tr.due.append(port.request(cycle, layer, addr + off, part, False))
             tr.sizes.append(part)
+            off += part
 
 
 class Filler:
