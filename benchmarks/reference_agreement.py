@@ -51,8 +51,10 @@ def _sram(rng, tight: bool) -> dict:
     return {"weight": buf(1, 8), "input": buf(1, 8), "output": buf(2, 16)}
 
 
-def draw_case(rng, index: int) -> dict:
-    """One random case (plain data; :func:`workload` turns it into a workload mapping)."""
+def draw_case(rng, index: int, chain: int = 1) -> dict:
+    """One random case (plain data; :func:`workload` turns it into a workload mapping): one GEMM,
+    or with ``chain`` > 1 that many, each reading the previous one's output (the same M; each
+    later one's K is the previous one's N, its N drawn as the first's)."""
     from accelsim.plan.pe_array import compute_cycles
 
     while True:
@@ -62,8 +64,9 @@ def draw_case(rng, index: int) -> dict:
                 "scheme": str(rng.choice(["int8", "vq", "ssvq"])),
                 "dram": str(rng.choice(["ideal", "LPDDR4-3200", "LPDDR5-6400"])),
                 "clock_MHz": int(rng.choice([800, 1000])), "tight": bool(rng.random() < 0.5)}
-        if compute_cycles(case["dataflow"], case["rows"], case["cols"], case["M"], case["K"],
-                          case["N"]) <= MAX_COMPUTE:
+        case["next_N"] = [_log_int(rng, 8, 384) for _ in range(chain - 1)]
+        if sum(compute_cycles(case["dataflow"], case["rows"], case["cols"], case["M"], k, n)
+               for _, k, n in gemms(case)) <= MAX_COMPUTE:
             break
     case["sram"] = _sram(rng, case["tight"])
     if case["scheme"] != "int8":
@@ -75,21 +78,32 @@ def draw_case(rng, index: int) -> dict:
     return case
 
 
+def gemms(case: dict) -> list[tuple[str, int, int]]:
+    """The case's layers as (name, K, N): ``gemm``, then ``gemm1``, … reading the one before."""
+    out = [("gemm", case["K"], case["N"])]
+    for i, n in enumerate(case.get("next_N", []), start=1):
+        out.append((f"gemm{i}", out[-1][2], n))
+    return out
+
+
 def write_case_trace(case: dict, out_dir: Path) -> Path:
-    """A skewed VQ/SSVQ trace for the case's one layer: 60 % of vectors use 4 hot codewords."""
+    """A skewed VQ/SSVQ trace for the case's layers: 60 % of vectors use 4 hot codewords."""
     from workloads.trace import write_trace
 
     rng = np.random.default_rng(case["trace_seed"])
-    k, d, n, kk = case["k"], case["d"], case["N"], case["K"]
-    n_vec = n * -(-kk // d)
-    idx = rng.integers(0, k, n_vec)
-    hot = rng.random(n_vec) < 0.6
-    idx[hot] = rng.integers(0, 4, int(hot.sum()))
-    layer = {"name": "gemm", "op": "linear", "weight_shape": (n, kk), "k": k, "d": d,
-             "codebook": rng.random((k, d)).astype(np.float16), "indices": idx}
-    if case["scheme"] == "ssvq":
-        layer["signs"] = rng.random(n * kk) < 0.5
-    return write_trace(out_dir, "agreement", case["scheme"], [layer], creator="reference_agreement")
+    k, d = case["k"], case["d"]
+    layers = []
+    for name, kk, n in gemms(case):
+        n_vec = n * -(-kk // d)
+        idx = rng.integers(0, k, n_vec)
+        hot = rng.random(n_vec) < 0.6
+        idx[hot] = rng.integers(0, 4, int(hot.sum()))
+        layer = {"name": name, "op": "linear", "weight_shape": (n, kk), "k": k, "d": d,
+                 "codebook": rng.random((k, d)).astype(np.float16), "indices": idx}
+        if case["scheme"] == "ssvq":
+            layer["signs"] = rng.random(n * kk) < 0.5
+        layers.append(layer)
+    return write_trace(out_dir, "agreement", case["scheme"], layers, creator="reference_agreement")
 
 
 def workload(case: dict, scratch: Path) -> dict:
@@ -99,7 +113,8 @@ def workload(case: dict, scratch: Path) -> dict:
             "pe_array": {"rows": case["rows"], "cols": case["cols"], "dataflow": case["dataflow"]},
             "dram": {"preset": case["dram"]}, "sram": sram}
     wl = {"name": f"case{case['index']}", "arch": arch, "baseline": None,
-          "layers": [{"name": "gemm", "op": "linear", "M": case["M"], "K": case["K"], "N": case["N"]}]}
+          "layers": [{"name": name, "op": "linear", "M": case["M"], "K": kk, "N": n}
+                     for name, kk, n in gemms(case)]}
     if case["scheme"] != "int8":
         sram["codebook"] = {"size_KiB": case["codebook_KiB"], "banks": case["banks"]}
         arch["decoder"] = {"lookups_per_cycle": case["lookups"]}
@@ -123,30 +138,37 @@ def run_case(case: dict, scratch: Path) -> dict | None:
              if cfg.traces else None)
     try:
         planned = plan_scheme(cfg, layers, cfg.compression, trace)
-        eng = run_scheme(cfg, planned).rows[0]
+        eng_rows = run_scheme(cfg, planned).rows
     except InfeasibleError:
         return None
     mappings = [p.mapping for p in planned.plans]  # the reference runs the engine's choice
-    ref = run_reference(cfg, layers, cfg.compression, trace,
-                        choose=lambda i, *_: mappings[i]).rows[0]
+    ref_rows = run_reference(cfg, layers, cfg.compression, trace,
+                             choose=lambda i, *_: mappings[i]).rows
     from accelsim.report.columns import STREAM_COLUMNS
 
+    eng, ref = _totals(eng_rows), _totals(ref_rows)
     out = {"ratio": eng["cycles"] / ref["cycles"],
            "engine_cycles": eng["cycles"], "reference_cycles": ref["cycles"],
-           "same_bytes": all(eng[c] == ref[c] for c in STREAM_COLUMNS)}
+           "same_bytes": all(e[c] == r[c] for e, r in zip(eng_rows, ref_rows, strict=True)
+                             for c in STREAM_COLUMNS)}
     for c in COMPONENTS:
         out[f"d_{c}"] = eng[c] / eng["cycles"] - ref[c] / ref["cycles"]
         out[f"engine_{c}"], out[f"reference_{c}"] = eng[c], ref[c]
     return out
 
 
-def cases(count: int, seed: int, scratch: Path, only=None) -> list[tuple[dict, dict]]:
+def _totals(rows: list[dict]) -> dict:
+    """Cycles and their components summed over a run's layers."""
+    return {c: sum(r[c] for r in rows) for c in ("cycles", *COMPONENTS)}
+
+
+def cases(count: int, seed: int, scratch: Path, only=None, chain: int = 1) -> list[tuple[dict, dict]]:
     """``count`` feasible cases and their results drawn from ``seed`` (``only``: just these case
-    indices, of the same draw)."""
+    indices, of the same draw; ``chain``: GEMMs per case)."""
     rng = np.random.default_rng(seed)
     done, index = [], 0
     while len(done) < count and (only is None or index <= max(only)):
-        case = draw_case(rng, index)
+        case = draw_case(rng, index, chain)
         index += 1
         if only is not None and case["index"] not in only:
             continue
@@ -210,6 +232,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--csv", type=Path, default=None, help="write every case and its figures here")
     ap.add_argument("--worst", type=int, default=10, help="print this many worst cases")
+    ap.add_argument("--chain", type=int, default=1,
+                    help="GEMMs per case, each reading the one before (cross-layer prefetch, "
+                         "write-back before the next layer's inputs); figures are of their sums")
     ap.add_argument("--only", type=lambda s: {int(x) for x in s.split(",")}, default=None,
                     help="diagnostic: run only these case indices (comma-separated)")
     for flag, text in (("--no-row-hold", "switch the DRAM model's row hold off in both models"),
@@ -221,11 +246,12 @@ def main() -> int:
     apply_diagnostics(args)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        got = cases(args.cases, args.seed, Path(tmp), args.only)
+        got = cases(args.cases, args.seed, Path(tmp), args.only, args.chain)
     results = [r for _, r in got]
     hold = ((", row hold off" if args.no_row_hold else "")
             + (", engine reads split" if args.split_reads else "")
-            + (", no refresh" if args.no_refresh else ""))
+            + (", no refresh" if args.no_refresh else "")
+            + (f", {args.chain} GEMMs a case" if args.chain > 1 else ""))
     print(f"{len(results)} cases in {time.perf_counter() - t0:.0f} s (seed {args.seed}{hold})")
     print(f"{'figure':<24}{'median':>10}{'p99':>10}{'worst':>10}")
     for name, s in summary(results).items():
@@ -241,8 +267,9 @@ def main() -> int:
           f"{len(results)} cases")
     print("\nworst cases (engine / reference):")
     for case, res in sorted(got, key=lambda cr: -abs(cr[1]["ratio"] - 1))[:args.worst]:
-        keys = ("M", "K", "N", "rows", "cols", "dataflow", "scheme", "dram", "tight", "codebook_KiB")
-        desc = " ".join(f"{k}={case[k]}" for k in keys if k in case)
+        keys = ("M", "K", "N", "next_N", "rows", "cols", "dataflow", "scheme", "dram", "tight",
+                "codebook_KiB")
+        desc = " ".join(f"{k}={case[k]}" for k in keys if case.get(k, []) != [])
         dbuf = "".join("D" if case["sram"][b]["double_buffer"] else "s"
                        for b in ("weight", "input", "output"))
         print(f"  {res['ratio']:.4f} #{case['index']} {desc} buf={dbuf} "

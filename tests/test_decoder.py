@@ -67,6 +67,22 @@ def test_each_group_waits_for_its_own_bytes():
     assert dec.last_out(0, start=10.0, first=10.0, done=20.0, s0=0.5) == 24.0
 
 
+def test_groups_whose_bytes_follow_a_refresh_wait_for_them():
+    # the same tile; a refresh inside its transfer: the first half of the bytes is in by 14
+    # (the first third by 12), the rest from 60 on, all by 66. Group 0 (a third) at 12-15,
+    # group 1 (two thirds: after the refresh, in at 60 + 6 × (1/6) / (1/2) = 62) at 62-63,
+    # group 2 at 66-68, out at 70
+    dec = one_tile_decoder([0, 0, 0, 1, 0, 1, 2, 3, 1, 1, 2, 2], lookups=4, banks=4)
+    assert dec.last_out(0, 0.0, 12.0, 66.0, 1 / 3, knee=(0.5, 14.0, 60.0)) == 70.0
+    # the refresh after the first third: group 1 waits for bytes at 63, then 2 at 66: 70
+    assert dec.last_out(0, 0.0, 12.0, 66.0, 1 / 3, knee=(1 / 3, 12.0, 60.0)) == 70.0
+    # the bytes after the refresh come fast (all by 61): group 1 at 60.5-61.5 (a third of
+    # the 1 cycle after 60), group 2 at 61.5 (its last byte at 61)-63.5, out 65.5; without the
+    # knee (an even stream from 12 to 61) group 2 would start at 61: out 65
+    assert dec.last_out(0, 0.0, 12.0, 61.0, 1 / 3, knee=(1 / 3, 12.0, 60.0)) == 65.5
+    assert dec.last_out(0, 0.0, 12.0, 61.0, 1 / 3) == 65.0
+
+
 @settings(max_examples=100, deadline=None)
 @given(idx=st.lists(st.integers(0, 15), min_size=1, max_size=80),
        lookups=st.sampled_from([1, 2, 4, 8]), banks=st.sampled_from([1, 2, 4]),

@@ -35,7 +35,7 @@ class DecoderUnit:
             if decode.passes > 1:
                 cb_ready += yield from self.codebook_dma.load_slices(
                     li, decode.pass_cycles(tile), raw_first, raw_done)
-            free = self._decode(li, decode, tile, (nfolds, raw_first, raw_done, lead, cb_ready))
+            free = self._decode(li, decode, tile, (nfolds, raw_first, raw_done, lead, cb_ready, knee))
             if free > env.now:
                 yield env.timeout(free - env.now)
             left[li] -= 1
@@ -47,9 +47,10 @@ class DecoderUnit:
         passes before it are over): charge the decoder's work, hand the tile's token to the PE
         array; returns when the decoder is free for the next tile (its last group done; the
         weights leave the pipeline ``pipeline_depth`` later). ``timing``: the tile's folds, first and
-        last raw byte, lead share, and when it would have had its codebook with no pass before
-        (the codebook's stall ends there, the decoder's begins)."""
-        nfolds, raw_first, raw_done, lead, cb_ready = timing
+        last raw byte, lead share, when it would have had its codebook with no pass before
+        (the codebook's stall ends there, the decoder's begins), and the raw bytes' knee at a
+        refresh inside their transfer (None without one)."""
+        nfolds, raw_first, raw_done, lead, cb_ready, knee = timing
         st, now = self.stats[li], self.env.now
         cycles, conflicts, lookups = decode(tile)
         st.decoder_busy += cycles
@@ -57,7 +58,7 @@ class DecoderUnit:
         st.codebook_reads += lookups * decode.entry_bytes * decode.passes
         # every pass but the last only scans: weights come out during the last pass, and
         # the array's first tick needs ``lead`` of the first fold's weights, out of the pipeline
-        done = decode.last_out(tile, now, raw_first, raw_done, lead / nfolds)
+        done = decode.last_out(tile, now, raw_first, raw_done, lead / nfolds, knee)
         free = done - decode.depth  # the pipeline delays the weights, it holds no slice
         first = now + decode.first_out(tile, lead / nfolds)
         self.decoded.fill((first, raw_first, raw_done, done, cb_ready, None,

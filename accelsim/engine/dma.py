@@ -54,10 +54,8 @@ class DmaUnit:
                     yield weight_buf.slot_event()
                 parts, tile_addr, tile_bytes = tiles[tile]
                 w_done = port.access_parts(env.now, li, parts, tile_addr, False)
-                # a compressed tile's bytes go to the decoder as an even stream (no pause)
-                pause = port.pause if plan.decode is None else (0.0, 0.0)
                 w_first, w_done, knee = weight_buf.port.fill(env.now, w_done, tile_bytes, peak,
-                                                             lead / nfolds, burst, pause)
+                                                             lead / nfolds, burst, port.pause)
                 # the decoder may start on the weights while the input is issued (or waits for
                 # its slot); the PE array waits for the first row of both
                 weight_buf.fill((li, tile, nfolds, w_first, w_done, lead, knee))

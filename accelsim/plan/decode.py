@@ -162,11 +162,14 @@ class TileDecoder:
             self(tile)
         return self._passes[tile]
 
-    def last_out(self, tile: int, start: float, first: float, done: float, s0: float) -> float:
+    def last_out(self, tile: int, start: float, first: float, done: float, s0: float,
+                 knee=None) -> float:
         """When the last pass over a weight tile, started at ``start``, has its last weights out
         of the pipeline, if each group starts only once its bytes are stored: the tile's raw
-        bytes arrive at an even rate, the first ``s0`` of them at ``first``, all at ``done``
-        (a group's share of the bytes is its share of the lookups)."""
+        bytes arrive at an even rate, the first ``s0`` of them at ``first``, all at ``done``, or,
+        with a refresh inside the transfer, ``knee`` = (share before it, its last byte, the first
+        byte after), each part at an even rate (a group's share of the bytes is its share of the
+        lookups)."""
         if tile not in self._last:
             self(tile)
         cum = self._last[tile]
@@ -177,11 +180,17 @@ class TileDecoder:
             return start + last + self.depth  # every byte is in
         groups = len(cum)
         rate = (done - first) / (1.0 - s0) if s0 < 1.0 else 0.0
-        if self.fmt.synthetic:  # equal group costs: the latest start is the first or last group's
+        if self.fmt.synthetic and knee is None:  # equal group costs: the first or last group waits longest
             wait = max(first + rate * (1.0 / groups - s0), first, done - (last - last / groups))
             return max(start + last, wait + last) + self.depth
         shares = np.arange(1, groups + 1, dtype=float) / groups
-        arrive = np.maximum(first + rate * (shares - s0), first)
+        if knee is None:
+            arrive = np.maximum(first + rate * (shares - s0), first)
+        else:
+            frac, before, resumed = knee
+            early = first + (before - first) * (shares - s0) / (frac - s0) if frac > s0 else before
+            late = resumed + (done - resumed) * (shares - frac) / (1.0 - frac)
+            arrive = np.maximum(np.where(shares <= frac, early, late), first)
         before = np.concatenate(([0.0], cum[:-1]))
         return max(start + last, float((arrive - before).max()) + last) + self.depth
 
