@@ -3,6 +3,8 @@ one-burst requests issued together finish together (issue 13)."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,3 +125,35 @@ def test_a_hit_behind_a_large_conflicting_read_is_served_before_its_precharge(ca
     assert one[:-2] + one[-1:] == pytest.approx(bursts[:-2] + bursts[-1:], rel=1e-12)
     assert one[-2] <= bursts[-2]  # the large read itself: as in the property test above
     assert bursts[-1] < bursts[-2]
+
+
+def test_a_small_read_reports_when_each_burst_is_in():
+    """A read scheduled burst by burst reports each burst's data end (address order), so the
+    engine takes a tile's first rows when the bursts holding them are in rather than from the
+    peak rate back from the last byte: LPDDR5-6400 (tCK 1.25 ns, 2 tCK a 32 B burst), fresh
+    model, 168 B at 0 (6 bursts over 4 bank groups): the first burst's data from tRCD 15 + CL 20
+    = 35 cycles, in by 35 + 2 + tCTRL 2 = 39 (at 800 MHz, 39 accelerator cycles), the last at
+    the completion; an unaligned lead spans two bursts. Large reads, writes and ideal memory report
+    none."""
+    from accelsim.engine.port import MemoryPort
+    from accelsim.engine.stats import LayerStats
+    from accelsim.memory import make_memory
+
+    m = make_dram(DramConfig(preset="LPDDR5-6400"))
+    done = m.request(0.0, 0, 168, False)
+    ends = m.burst_ends
+    assert len(ends) == 6 and max(ends) == done
+    assert ends[0] == pytest.approx(39 * 1.25)
+    port = MemoryPort(make_dram(DramConfig(preset="LPDDR5-6400")), 800.0, [LayerStats()],
+                      count_memory=False)
+    done = port.access(0.0, 0, "input", 0, 168, False)
+    assert port.lead_in(32) == 39 and port.lead_in(168) == done
+    port.access(1000.0, 0, "input", 0x10010, 64, False)  # 16 B into a burst: 2 + 1 bursts
+    assert port.lead_in(32) == math.ceil(max(port._ends[:2]) * 0.8 - 1e-9)
+    for nbytes, write in ((SMALL_BURSTS * 32 + 32, False), (64, True)):
+        m.request(5000.0, 1 << 20, nbytes, write)
+        assert m.burst_ends is None
+    ideal = MemoryPort(make_memory(DramConfig(preset="ideal")), 800.0, [LayerStats()],
+                       count_memory=False)
+    ideal.access(0.0, 0, "input", 0, 64, False)
+    assert ideal.lead_in(32) is None

@@ -94,14 +94,16 @@ class SramPort:
         """When the port has passed every byte booked so far (had each come in time)."""
 
     def fill(self, issued: float, done: float, nbytes: float, peak_B_per_cycle: float,
-             share: float = 1.0, burst_B: int = 1, pause=(0.0, 0.0)) -> tuple:
+             share: float = 1.0, burst_B: int = 1, pause=(0.0, 0.0), lead_in=None) -> tuple:
         """Book a DRAM read into the buffer: its bytes arrive at the memory's peak rate until
         ``done`` (not before ``issued``), in whole bursts of ``burst_B``, and pass the port once
         it is free; ``pause``: (share of the bytes in before a refresh inside the transfer, its
         cycles). Returns ``(first, stored, knee)``: when the first ``share`` of the bytes
         (rounded up to whole bursts) and when all of them are stored (the bytes stored by ``t``
         are ``min(arrived by t, B_per_cycle × (t − port start))``), and ``None`` or, for a
-        transfer with a pause, ``(share before it, its last byte stored, the first after)``."""
+        transfer with a pause, ``(share before it, its last byte stored, the first after)``;
+        ``lead_in``: when the bursts holding the first ``share`` are in, where the memory reported
+        its bursts one by one (they may come out of order or apart)."""
         if nbytes <= 0:
             return issued, done, None
         share = min(nbytes, -(-(share * nbytes) // burst_B) * burst_B) / nbytes
@@ -110,6 +112,8 @@ class SramPort:
         if not 0.0 < frac < 1.0 or gap <= 0.0:
             frac = gap = 0.0
         arrived = done - xfer * (1.0 - share) - (gap if share <= frac else 0.0)  # its last byte
+        if lead_in is not None:  # the memory said when the bursts holding the share are in
+            arrived = lead_in
         if arrived < issued:
             arrived = issued
         start = done - xfer - gap

@@ -54,8 +54,9 @@ class DmaUnit:
                     yield weight_buf.slot_event()
                 parts, tile_addr, tile_bytes = tiles[tile]
                 w_done = port.access_parts(env.now, li, parts, tile_addr, False)
-                w_first, w_done, knee = weight_buf.port.fill(env.now, w_done, tile_bytes, peak,
-                                                             lead / nfolds, burst, port.pause)
+                w_first, w_done, knee = weight_buf.port.fill(
+                    env.now, w_done, tile_bytes, peak, lead / nfolds, burst, port.pause,
+                    port.lead_in(tile_bytes * lead / nfolds))
                 # the decoder may start on the weights while the input is issued (or waits for
                 # its slot); the PE array waits for the first row of both
                 weight_buf.fill((li, tile, nfolds, w_first, w_done, lead, knee))
@@ -67,7 +68,7 @@ class DmaUnit:
                 first_input = False
                 i_done = port.access(env.now, li, "input", i_addr, i_bytes, False)
                 input_buf.fill(input_buf.port.fill(env.now, i_done, i_bytes, peak, lead / nfolds,
-                                                   burst, port.pause))
+                                                   burst, port.pause, port.lead_in(i_bytes * lead / nfolds)))
 
 
 def _tile_requests(sch, place) -> list:

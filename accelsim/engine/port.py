@@ -21,13 +21,15 @@ class MemoryPort:
         self.burst_B = memory.burst_B
         self.pause = (0.0, 0.0)
         """Of the last request: (share of its data in before a refresh inside it, cycles)."""
+        self._ends: list | None = None  # of the last request: its bursts' data ends (ns)
+        self._addr = 0
         self.count_memory = count_memory
         self._last = memory.counters() if count_memory else None
 
     def access(self, now: float, layer: int, stream: str, addr: int, nbytes: int, write: bool):
         """One request of one stream; returns its completion time (cycles)."""
         if nbytes <= 0:
-            self.pause = (0.0, 0.0)
+            self.pause, self._ends = (0.0, 0.0), None
             return now
         st = self.stats[layer]
         st.bytes[stream] = st.bytes.get(stream, 0) + nbytes
@@ -42,9 +44,19 @@ class MemoryPort:
                 st.bytes[stream] = st.bytes.get(stream, 0) + size
                 nbytes += size
         if nbytes <= 0:
-            self.pause = (0.0, 0.0)
+            self.pause, self._ends = (0.0, 0.0), None
             return now
         return self._request(now, st, addr, nbytes, write)
+
+    def lead_in(self, nbytes: float) -> float | None:
+        """When the first ``nbytes`` of the last request are in (cycles, on a clock edge), if the
+        memory reported its bursts one by one; None otherwise."""
+        ends = self._ends
+        if not ends:
+            return None
+        bb = self.burst_B
+        k = min(len(ends), max(1, math.ceil((self._addr % bb + nbytes) / bb - 1e-9)))
+        return math.ceil(max(ends[:k]) * self.ghz - 1e-9)
 
     def _request(self, now: float, st: LayerStats, addr: int, nbytes: int, write: bool):
         """Issue the request; charge the memory's counter differences to ``st``."""
@@ -53,6 +65,7 @@ class MemoryPort:
         done = math.ceil(done_ns * self.ghz - 1e-9)
         frac, pause_ns = memory.pause
         self.pause = (frac, pause_ns * self.ghz)
+        self._ends, self._addr = memory.burst_ends, addr
         if not self.count_memory:
             return max(now, done)
         after = self.memory.counters()

@@ -24,6 +24,7 @@ class IdealMemory(_Counting):
     peak_GBps = float("inf")
     burst_B = 1
     pause = (0.0, 0.0)
+    burst_ends = None
 
     def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float:
         self._count(nbytes, write)
@@ -43,6 +44,7 @@ class SimpleMemory(_Counting):
         self.peak_GBps = peak_GBps
         self.burst_B = 1
         self.pause = (0.0, 0.0)
+        self.burst_ends = None
         self._bytes_per_ns = peak_GBps * efficiency
         self._latency_ns = latency_ns
         self._bus_free_ns = 0.0

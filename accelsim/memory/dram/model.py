@@ -47,6 +47,9 @@ class DramModel:
         self.pause = (0.0, 0.0)
         """Of the last request: (share of its data in before a refresh inside it, the refresh's
         ns); (0, 0) when none."""
+        self.burst_ends: list[float] | None = None
+        """Of the last request, a read scheduled burst by burst: when each of its bursts' data
+        is in (ns, address order); None otherwise."""
         self.mapper = AddressMapper(spec)
         self.banks = BankState(self.mapper.n_banks, spec.bursts_per_row, queue_bursts(spec) * spec.tBL,
                                spec.timing.tCCD_L)
@@ -85,12 +88,15 @@ class DramModel:
         self._e_rdwr += n * self._e_burst[write]
         self._req += 1
         self.pause = (0.0, 0.0)
+        self.burst_ends = None
         if n > self._small:
             done = self._large(t, g0, n, write)
         elif write:
             done = self.scheduler.write(t, g0, n, self._req)
         else:
             done = self.scheduler.read(t, g0, n, self._req)
+            tck, ctrl = self._tck, self._tctrl
+            self.burst_ends = [(e + ctrl) * tck for e in self.scheduler.ends]
         done += self._tctrl
         if done > self._t_max:
             self._t_max = done

@@ -52,12 +52,14 @@ class BurstScheduler:
         self.queue_bursts = queue_bursts(spec)
         self.w_high, self.w_low = write_watermarks(spec)
         self._issued = 0.0  # issue time of the request being scheduled
+        self.ends: list[float] = []  # data end of each burst of the last read, in address order
         self._arrival: float | None = 0.0  # a read's issue time (row arrival history); None: a drain
 
     # ---------------------------------------------------------------- requests
     def read(self, t: float, g0: int, n: int, req: int) -> float:
         """Bursts ``g0 .. g0+n-1`` of read request ``req`` arriving at ``t``; data end."""
         done, self._issued, self._arrival = t, t, t
+        ends = self.ends = []
         for g in range(g0, g0 + n):
             c = self.mapper.decode(g)
             inflight = self._queue[self.mapper.rank(c)]
@@ -66,7 +68,9 @@ class BurstScheduler:
             t_in = t if len(inflight) < q else inflight[-q]
             end = self.burst(c, req, False, t_in)
             bisect.insort(inflight, end - self.t.CL - self.tBL)  # leaves at its CAS
-            done = max(done, end)
+            ends.append(end)
+            if end > done:
+                done = end
         if self.spec.closed_page:
             self._close(g0, n)
         return done
