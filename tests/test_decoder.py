@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import accelsim
@@ -106,6 +106,37 @@ def test_decode_end_equals_group_by_group_walk(idx, lookups, banks, start, first
     if np.all(costs == costs[0]):  # a synthetic stream's closed form (equal group costs)
         dec.fmt.synthetic = True
         assert dec.last_out(0, start, first, done, s0) == pytest.approx(t + 3, abs=1e-6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(1, 80), lookups=st.sampled_from([1, 2, 4, 8]), start=st.floats(0, 100),
+       first=st.floats(0, 100), a=st.floats(0, 1), b=st.floats(0, 1), c=st.floats(0, 1),
+       s0=st.floats(0, 0.9))
+def test_decode_end_with_a_refresh_equals_the_walk(n, lookups, start, first, a, b, c, s0):
+    """With a refresh inside the transfer (the knee: a share ``frac`` of the bytes in by
+    ``before``, the rest from ``resumed`` to ``done``), the closed form equals walking the
+    groups, for a trace's groups and for a synthetic stream's closed form (equal costs)."""
+    assume(4 * n % lookups == 0)  # whole groups: equal costs, as a synthetic stream's
+    dec = one_tile_decoder([0, 1, 2, 3] * n, lookups, banks=4, depth=3)
+    frac = s0 + (1 - s0) * (0.05 + 0.9 * a)
+    before = first + 50 * b
+    resumed = before + 100 * c
+    done = resumed + 20
+    knee = (frac, before, resumed)
+    dec(0)
+    costs = np.diff(np.concatenate(([0.0], dec._last[0])))
+    groups = len(costs)
+    t = start
+    for g, cost in enumerate(costs):
+        share = (g + 1) / groups
+        if share <= frac:
+            arrive = first + (before - first) * (share - s0) / (frac - s0)
+        else:
+            arrive = resumed + (done - resumed) * (share - frac) / (1 - frac)
+        t = max(t, max(arrive, first)) + cost
+    assert dec.last_out(0, start, first, done, s0, knee) == pytest.approx(t + 3, abs=1e-6)
+    dec.fmt.synthetic = True
+    assert dec.last_out(0, start, first, done, s0, knee) == pytest.approx(t + 3, abs=1e-6)
 
 
 def ssvq_workload(**arch):

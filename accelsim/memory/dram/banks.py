@@ -32,6 +32,7 @@ class BankState:
         self.last_cas = [0.0] * n_banks
         self._bursts_per_row, self._hold, self._tccd_l = bursts_per_row, hold_cycles, tCCD_L
         self.tracked: set[int] = set()  # banks with closing rows or an arrival history
+        self.small = [False] * n_banks  # the open row has served a burst scheduled one by one
 
     def closing_row(self, gb: int, row: int, t0: float) -> tuple | None:
         """The newest closing entry of ``row`` on bank ``gb`` whose precharge is after ``t0``."""
@@ -96,14 +97,16 @@ class BankState:
             if x - back > col_ok[g]:
                 col_ok[g] = x - back
 
-    def closing_from_bulk(self, gb: int, entry: tuple) -> None:
-        """A bulk transfer closed a row of bank ``gb``: remember it (``entry`` as in
+    def closing_from_bulk(self, entries: list[tuple]) -> None:
+        """A bulk transfer closed rows: remember each ``(bank, entry)`` (``entry`` as in
         :attr:`closing`) until its precharge."""
-        self.tracked.add(gb)
-        closing = self.closing[gb]
-        closing.append(entry)
-        if len(closing) > MAX_CLOSING:
-            del closing[0]
+        closing, tracked = self.closing, self.tracked
+        for gb, entry in entries:
+            lst = closing[gb]
+            lst.append(entry)
+            if len(lst) > MAX_CLOSING:
+                del lst[0]
+            tracked.add(gb)
 
     def forget_streams(self, banks: list[int]) -> None:
         """After a bulk transfer: no arrival history on ``banks`` (the rows they close stay on

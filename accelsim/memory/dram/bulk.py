@@ -62,8 +62,8 @@ class BulkTimer:
             done = max(done, end[cp.ch])
         closing = self._conflicts(p, t, hit, refs, start, w)
         self._close_banks(p, base, start, end, done, w)
-        for g, entry in closing:
-            b.closing_from_bulk(g, entry)
+        if closing:
+            b.closing_from_bulk(closing)
         c = self.counts
         c["row_misses"] += n_acts
         c["activates"] += n_acts
@@ -76,22 +76,42 @@ class BulkTimer:
         """The open rows the request's first visits close, as (bank, closing entry): each row
         stays open until its precharge, at the earliest the closed form allows, or until a
         refresh if one falls before its channel's first column command (``start``: data start per
-        channel); a later hit on it can still be served first (FR-FCFS). Open page only."""
+        channel); a later hit on it can still be served first (FR-FCFS). Only rows that served
+        bursts scheduled one by one are listed (a row only closed-form reads used is not read
+        in small pieces later), nor those whose precharge comes before any later read could use
+        them. Open page only."""
         if self.spec.closed_page:
             return []
         b, rf, tm, nr = self.banks, self.refresh, self.t, self.spec.ranks
-        lat = tm.CWL if w else tm.CL
+        open_row, epoch, pre_ok, closing, small = b.open_row, b.epoch, b.pre_ok, b.closing, b.small
+        lat, trp, refi = (tm.CWL if w else tm.CL), tm.tRP, tm.tREFI
+        useful = t + tm.tRTP  # a read arriving at t or later cannot finish before this
+        # per local rank: where the first refresh after t blocks commands
+        first_block = [rf.offset[r] + ref * refi - trp for r, ref in enumerate(refs)]
         out = []
         for i, g in enumerate(p.fb):
-            ra = p.fb_ra[i]
-            if hit[i] or b.open_row[g] < 0 or b.epoch[g] < refs[ra]:
+            if not small[g] or hit[i]:  # only rows small reads used are worth listing
                 continue
-            pre = max(t, float(b.pre_ok[g]))
-            closed_by_refresh = rf.offset[ra] + rf.count(ra, pre) * tm.tREFI - tm.tRP
-            if start[p.fb_rk[i] // nr] - lat >= closed_by_refresh:
-                pre = closed_by_refresh
-            out.append((g, (int(b.open_row[g]), int(b.epoch[g]), float(b.col_ok[g]), pre,
-                            b.arrivals[g])))
+            small[g] = False  # the bank opens another row
+            row = open_row[g]
+            if row < 0:
+                continue
+            ra = p.fb_ra[i]
+            if epoch[g] < refs[ra]:
+                continue
+            pre = pre_ok[g] if pre_ok[g] > t else t
+            x0 = start[p.fb_rk[i] // nr] - lat  # the channel's first column command
+            block = first_block[ra]
+            if x0 >= block:  # a refresh falls between: the row may stay open until it
+                if pre >= block + trp:  # the refresh after the precharge
+                    block = rf.offset[ra] + rf.count(ra, pre) * refi - trp
+                if x0 >= block:
+                    pre = block
+            if pre < useful:  # closed before any later read could use it
+                if closing[g]:  # (an older entry for the row is stale now)
+                    closing[g] = [e for e in closing[g] if e[0] != row]
+                continue
+            out.append((g, (row, epoch[g], b.col_ok[g], float(pre), b.arrivals[g])))
         return out
 
     def _first_data(self, p: RequestPlan, t: float, hit: list, refs: list, w: bool) -> tuple[list, list]:

@@ -187,6 +187,7 @@ class BurstScheduler:
         close = x + (t.CWL + self.tBL + t.tWR if w else t.tRTP)
         b.pre_ok[gb] = max(float(b.pre_ok[gb]), close)
         b.open_row[gb] = c.row
+        b.small[gb] = True
         b.epoch[gb] = self.refresh.count(c.ra, x)
 
     def _act_slot(self, rk: int, ra: int, bg: int, a: float) -> float:
