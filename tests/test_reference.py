@@ -85,6 +85,20 @@ def test_reference_counts_the_same_dram_bytes_as_the_engine():
         assert parts == r["cycles"]
 
 
+def test_cli_reference_refuses_vector_ops(tmp_path, capsys):
+    """The reference times the PE array's layers only: a workload with a vector op is refused
+    with the file, the ops and a hint (exit 2; it used to end in a traceback)."""
+    path = tmp_path / "w.yaml"
+    path.write_text("name: v\narch: edge-32x32\nlayers:\n"
+                    "  - {name: fc1, op: linear, M: 64, K: 64, N: 96}\n"
+                    "  - {name: act, op: gelu, M: 64, N: 96, inputs: [fc1]}\n")
+    assert main(["run", "--reference", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: --reference times the PE array's layers only; this "
+                          "workload has 1 vector op(s) ('act'); hint: ")
+    assert "Traceback" not in err
+
+
 def test_reference_reads_an_unaligned_tile_burst_by_burst():
     """A tile at an address that is not a multiple of the memory's burst (compressed tiles are
     stored back to back) is read as one request per burst it touches: the memory sees the same

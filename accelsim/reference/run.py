@@ -50,6 +50,13 @@ def run_scheme(cfg, layers, comp, trace=None, source: str = "", choose=None) -> 
             f"{source or cfg.name}: --reference runs workloads of at most {MAX_COMPUTE_CYCLES:,} compute "
             f"cycles; this one has {compute:,} ({comp.label}); hint: fewer or smaller layers, "
             f"a smaller batch, or run without --reference")
+    vector = [p.layer.name for p in plans if p.vector is not None]
+    if vector:
+        more = f" and {len(vector) - 3} more" if len(vector) > 3 else ""
+        raise ConfigError(
+            f"{source or cfg.name}: --reference times the PE array's layers only; this workload has "
+            f"{len(vector)} vector op(s) ({', '.join(repr(n) for n in vector[:3])}{more}); hint: "
+            f"run without --reference, or keep only the GEMM layers (linear, conv, matmul)")
     guard = 50 * compute + 10_000_000
     tallies = run_cycles(arch, memory, plans, guard)
     tab = energy.table(arch.energy)
