@@ -18,6 +18,10 @@ A memory model is stateful and is called in non-decreasing time order (simulatio
     Of the last request: (share of its data delivered before a refresh inside the transfer, the
     refresh's ns), (0, 0) when none: the first bytes of a transfer that holds a refresh are in
     before it.
+``burst_ends``
+    Of the last request, a read the model scheduled burst by burst: when each of its bursts is
+    in (ns, address order), so the first bytes are usable when their bursts are; None when the
+    model does not say (large reads, writes, the analytic models).
 
 Models: ``ideal`` and ``simple`` (:mod:`accelsim.memory.simple`) and the bank-level JEDEC
 presets (:mod:`accelsim.memory.dram`).
@@ -33,6 +37,7 @@ class MemoryModel(Protocol):
     peak_GBps: float
     burst_B: int
     pause: tuple[float, float]
+    burst_ends: list[float] | None
 
     def request(self, t_ns: float, addr: int, nbytes: int, write: bool) -> float: ...
 
