@@ -1,14 +1,15 @@
 """How closely the event engine agrees with the cycle-stepped reference model (issue 19).
 
     nice -n 10 python benchmarks/reference_agreement.py [--cases 300] [--seed 0] [--csv out.csv]
-        [--only 98,209] [--no-row-hold] [--split-reads] [--no-refresh]
+        [--chain 1] [--only 98,209] [--no-row-hold] [--split-reads] [--no-refresh]
 
 Draws random small single-GEMM cases (M, K, N 8–384; arrays 4–32 rows/cols; ws/os/is; INT8, VQ
 and SSVQ with skewed real indices written as traces; single/double buffering per buffer; tight
 and loose buffers and codebook buffers; ideal, LPDDR4 and LPDDR5 DRAM), runs each through the
 engine and the reference, and prints the distribution of engine cycles / reference cycles and,
 per component (compute and the three stalls), of the difference of its share of the total.
-Goal: median within 0.5 %, 99th percentile within 2 %, worst within 5 %. The figures are also
+``--chain N`` makes each case N GEMMs, each reading the one before (figures of their summed
+cycles). Goal: median within 0.5 %, 99th percentile within 2 %, worst within 5 %. The figures are also
 broken down by memory kind (ideal memory isolates the combining logic from the DRAM model).
 
 Diagnostics: ``--only`` runs just the listed case indices (of the same draw); ``--no-row-hold``
