@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from accelsim.plan.decode import arrival
+
 
 def fold_tails(pe, fold: float, grid=None) -> tuple[float, float]:
     """Cycles of a step still to run after its last weight / input data arrived.
@@ -87,12 +89,12 @@ def used_up(first: float, done: float, knee, share: float, after: float, tail: f
     then (between ``after`` and ``tail``, the cycles after the last byte, in proportion)."""
     if knee is None:
         return first + (done - first) * share + after
-    frac, before, resumed = knee
+    frac, _, resumed = knee
+    end = arrival(share, first, done, 0.0, knee) + after
     if share <= frac:
-        end = first + (before - first) * share / frac + after
         left = tail + (after - tail) * (1.0 - frac) / (1.0 - share) if share < 1.0 else tail
         return max(end, resumed + left)
-    return resumed + (done - resumed) * (share - frac) / (1.0 - frac) + after
+    return end
 
 
 def by_groups(first: float, done: float, groups: tuple, need: float, ticks: float,

@@ -47,16 +47,14 @@ def group_worst(indices: np.ndarray, lookups_per_cycle: int, banks: int) -> np.n
     return counts.reshape(groups, banks).max(axis=1)
 
 
-def _arrival(share: float, first: float, done: float, s0: float, knee) -> float:
-    """When the first ``share`` of a tile's raw bytes is stored: ``s0`` of them at ``first``,
-    all at ``done``, each side of the ``knee`` (share before a pause, its last byte, the first
-    after) at an even rate."""
+def arrival(share: float, first: float, done: float, s0: float, knee) -> float:
+    """When the first ``share`` of a transfer's bytes is stored, with a refresh inside the
+    transfer: ``s0`` of them at ``first``, all at ``done``, each side of the ``knee`` (share
+    before the pause, its last byte, the first byte after) at an even rate."""
     frac, before, resumed = knee
     if share <= frac:
-        t = first + (before - first) * (share - s0) / (frac - s0) if frac > s0 else before
-    else:
-        t = resumed + (done - resumed) * (share - frac) / (1.0 - frac)
-    return max(t, first)
+        return first + (before - first) * (share - s0) / (frac - s0) if frac > s0 else before
+    return resumed + (done - resumed) * (share - frac) / (1.0 - frac)
 
 
 class TileDecoder:
@@ -200,7 +198,8 @@ class TileDecoder:
             frac = knee[0]
             split = int(frac * groups + 1e-9) - 1  # the last group in before the pause
             ends = {0, groups - 1, min(max(split, 0), groups - 1), min(split + 1, groups - 1)}
-            wait = max(_arrival((g + 1) / groups, first, done, s0, knee) - g * cost for g in ends)
+            wait = max(max(arrival((g + 1) / groups, first, done, s0, knee), first) - g * cost
+                       for g in ends)
             return max(start + last, wait + last) + self.depth
         shares = np.arange(1, groups + 1, dtype=float) / groups
         if knee is None:
