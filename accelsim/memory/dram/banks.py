@@ -64,10 +64,8 @@ class BankState:
         closing = self.closing[gb]
         before = next((e[4] for e in reversed(closing) if e[0] == row), None)  # reopened
         if pre_prev is not None:
-            closing.append((int(self.open_row[gb]), int(self.epoch[gb]), float(self.col_ok[gb]),
-                            pre_prev, self.arrivals[gb]))
-            if len(closing) > MAX_CLOSING:
-                del closing[0]
+            self._remember(gb, (int(self.open_row[gb]), int(self.epoch[gb]), float(self.col_ok[gb]),
+                                pre_prev, self.arrivals[gb]))
         self.arrivals[gb] = _arrive((NEVER, NEVER) if before is None else before, t0)
         self.last_req[gb], self.last_cas[gb], self.bursts[gb] = req, x, 1
 
@@ -100,13 +98,16 @@ class BankState:
     def closing_from_bulk(self, entries: list[tuple]) -> None:
         """A bulk transfer closed rows: remember each ``(bank, entry)`` (``entry`` as in
         :attr:`closing`) until its precharge."""
-        closing, tracked = self.closing, self.tracked
         for gb, entry in entries:
-            lst = closing[gb]
-            lst.append(entry)
-            if len(lst) > MAX_CLOSING:
-                del lst[0]
-            tracked.add(gb)
+            self.tracked.add(gb)
+            self._remember(gb, entry)
+
+    def _remember(self, gb: int, entry: tuple) -> None:
+        """Put a closing row on bank ``gb``'s list (the oldest goes beyond ``MAX_CLOSING``)."""
+        closing = self.closing[gb]
+        closing.append(entry)
+        if len(closing) > MAX_CLOSING:
+            del closing[0]
 
     def forget_streams(self, banks: list[int]) -> None:
         """After a bulk transfer: no arrival history on ``banks`` (the rows they close stay on
