@@ -111,8 +111,9 @@ class SramPort:
         frac, gap = pause
         if not 0.0 < frac < 1.0 or gap <= 0.0:
             frac = gap = 0.0
-        arrived = done - xfer * (1.0 - share) - (gap if share <= frac else 0.0)  # its last byte
-        if lead_in is not None:  # the memory said when the bursts holding the share are in
+        if lead_in is None:  # its last byte, at the peak rate back from the last one
+            arrived = done - xfer * (1.0 - share) - (gap if share <= frac else 0.0)
+        else:  # the memory said when the bursts holding the share are in
             arrived = lead_in
         if arrived < issued:
             arrived = issued
